@@ -1,0 +1,46 @@
+"""The shop page: one Wagtail page at the site root."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from store import shopper
+from store.forms import CheckoutForm
+from store.models import Order, Product
+
+
+class HomePage(Page):
+    """Intro text, the published products with a quantity form, and My Orders."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types: list[str] = []
+
+    def get_context(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["checkout_form"] = checkout_form or CheckoutForm(
+            products=Product.objects.published()
+        )
+        context["my_orders"] = my_orders(request)
+        return context
+
+
+def my_orders(request) -> list[Order]:
+    """This browser's paid orders, and those it just paid that Stripe has yet to confirm."""
+    token = shopper.browser_token(request)
+    if not token:
+        return []
+    confirming = Q(status=Order.Status.PENDING, public_id__in=shopper.confirming_order_ids(request))
+    return list(
+        Order.objects.for_browser(token)
+        .filter(Q(status=Order.Status.PAID) | confirming)
+        .prefetch_related("lines")
+        .order_by("-created_at")
+    )

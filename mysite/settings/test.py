@@ -1,0 +1,24 @@
+"""The test suite: fast hashing, in-memory media, no real Stripe."""
+
+import tempfile
+
+from mysite.settings.base import *  # noqa: F403
+from mysite.settings.environment import env
+
+SECRET_KEY = "test-only-secret-key"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = tempfile.mkdtemp(prefix="store-test-media-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Tests point these at the in-process simulator; never at Stripe.
+STRIPE_SECRET_KEY = "sk_test_simulator"
+STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:9")
+STRIPE_TIMEOUT_SECONDS = 2.0
+STRIPE_MAX_NETWORK_RETRIES = 0
+SERVE_MEDIA = True
+# Serve static files straight from the apps, without collectstatic, for the live server.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

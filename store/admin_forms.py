@@ -1,0 +1,48 @@
+"""Editor-facing forms: prices typed in currency units, stored in minor units."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from store import money
+
+
+class PriceInput(forms.TextInput):
+    """Shows a stored minor-unit amount as currency units ("50000" paise -> "500.00")."""
+
+    def format_value(self, value):
+        if isinstance(value, int):
+            return str(money.to_major(value, settings.STORE_CURRENCY))
+        return super().format_value(value)
+
+
+class PriceField(forms.Field):
+    """A price in currency units ("1,200.50") -> minor units (120050), within Stripe's limits."""
+
+    widget = PriceInput
+
+    def __init__(self, **kwargs):
+        currency = settings.STORE_CURRENCY.upper()
+        kwargs.setdefault("label", f"Price ({currency})")
+        lowest = money.format_amount(
+            money.minimum_charge(settings.STORE_CURRENCY), settings.STORE_CURRENCY
+        )
+        kwargs.setdefault("help_text", f"In {currency}, e.g. 500 or 1,200.50; at least {lowest}.")
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            amount = money.parse_amount(str(value), settings.STORE_CURRENCY)
+            money.check_chargeable(amount, settings.STORE_CURRENCY)
+        except money.MoneyInputError as error:
+            raise forms.ValidationError(str(error), code="invalid_price") from error
+        return amount
+
+
+class ProductForm(WagtailAdminModelForm):
+    price = PriceField()

@@ -1,0 +1,219 @@
+"""The store's state: products (Wagtail snippets), orders and their lines, Stripe events.
+
+Prices are integers in the store currency's minor unit (paise for INR);
+``store.money`` converts at the edges. Admin configuration (panels, listing,
+forms) lives in ``store/wagtail_hooks.py``; the models stay plain.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.db import models
+from django.utils import timezone
+from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
+
+from store import money
+
+
+class PublishedProductQuerySet(models.QuerySet):
+    def published(self) -> PublishedProductQuerySet:
+        """Live products in editor order, with their images and renditions prefetched."""
+        return (
+            self.filter(live=True)
+            .select_related("image")
+            .prefetch_related("image__renditions")
+            .order_by("sort_order", "name")
+        )
+
+
+class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
+    """Something the shop sells.
+
+    Saving a draft of a live product only writes a revision: the row keeps the
+    published name and price, so the shop always reads from the row.
+    """
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(
+        max_length=500, blank=True, help_text="One or two sentences shown under the name."
+    )
+    price = models.PositiveIntegerField(
+        help_text="In the store currency's minor unit (paise for INR)."
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sort_order = models.IntegerField(default=0, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="product",
+        for_concrete_model=False,
+    )
+
+    objects = PublishedProductQuerySet.as_manager()
+
+    sort_order_field = "sort_order"
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_price(self) -> str:
+        return money.format_amount(self.price, settings.STORE_CURRENCY)
+
+    def get_preview_template(self, request, mode_name):
+        return "store/product_preview.html"
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_browser(self, browser_token: str) -> OrderQuerySet:
+        return self.filter(browser_token=browser_token) if browser_token else self.none()
+
+
+class Order(models.Model):
+    """One checkout attempt and, once Stripe confirms it, one sale.
+
+    Every status change goes through the ``mark_*`` methods, which are
+    conditional UPDATEs: whichever process (success page, webhook, reconcile)
+    gets there first wins, the others change nothing.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    currency = models.CharField(max_length=3)
+    amount_total = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    browser_token = models.CharField(max_length=64, db_index=True, editable=False)
+    # Digest of (browser, rendered form, basket): the same form posted twice is one order.
+    # Cleared when the order can no longer be paid, so the shopper may try again.
+    checkout_key = models.CharField(  # noqa: DJ001 (NULL: many orders may have none)
+        max_length=64, unique=True, null=True, editable=False
+    )
+    stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    checkout_url = models.URLField(max_length=2000, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    customer_email = models.EmailField(blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Order #{self.number}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def display_total(self) -> str:
+        return money.format_amount(self.amount_total, self.currency)
+
+    def attach_session(self, session_id: str, checkout_url: str) -> bool:
+        """Record the Checkout Session; a racing double submission stores the same one."""
+        updated = Order.objects.filter(
+            pk=self.pk, status=self.Status.PENDING, stripe_session_id__isnull=True
+        ).update(stripe_session_id=session_id, checkout_url=checkout_url, updated_at=timezone.now())
+        self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
+        return bool(updated)
+
+    def mark_paid(self, *, payment_intent_id: str, customer_email: str) -> bool:
+        """Pending (or given up on, if Stripe still took the money) -> paid, exactly once."""
+        now = timezone.now()
+        updated = (
+            Order.objects.filter(pk=self.pk)
+            .exclude(status=self.Status.PAID)
+            .update(
+                status=self.Status.PAID,
+                paid_at=now,
+                updated_at=now,
+                stripe_payment_intent_id=payment_intent_id,
+                customer_email=customer_email,
+                failure_reason="",
+            )
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    def mark_cancelled(self) -> bool:
+        return self._leave_pending(self.Status.CANCELLED)
+
+    def mark_expired(self) -> bool:
+        return self._leave_pending(self.Status.EXPIRED)
+
+    def mark_failed(self, reason: str) -> bool:
+        return self._leave_pending(self.Status.FAILED, failure_reason=reason[:255])
+
+    def _leave_pending(self, status: str, **fields) -> bool:
+        """Only pending orders end this way; a paid order never changes back."""
+        updated = Order.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=status, checkout_key=None, updated_at=timezone.now(), **fields
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+
+class OrderLine(models.Model):
+    """What was bought, as it was at checkout: later edits to the product change nothing here."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product_name = models.CharField(max_length=100)
+    unit_amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    quantity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def amount(self) -> int:
+        return self.unit_amount * self.quantity
+
+
+class WebhookEvent(models.Model):
+    """Every Stripe event received: the unique id makes a redelivery a no-op."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=255, blank=True, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The last processing error, kept for staff while Stripe retries.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

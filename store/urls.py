@@ -1,0 +1,12 @@
+from django.urls import path
+
+from store import views
+
+app_name = "store"
+
+urlpatterns = [
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/success/", views.checkout_success, name="success"),
+    path("checkout/cancel/<uuid:public_id>/", views.checkout_cancel, name="cancel"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+]

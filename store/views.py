@@ -1,0 +1,168 @@
+"""Thin HTTP views for the checkout; payment logic lives in store.payments."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from wagtail.models import Site
+
+from store import payments, shopper
+from store.forms import CheckoutForm
+from store.models import Order, Product
+
+logger = logging.getLogger(__name__)
+
+SHOP_URL = "/"
+# Stripe's ids: a prefix, an underscore and letters/digits. Anything else is not worth a lookup.
+SESSION_ID_PATTERN = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
+
+NOT_CHARGED_RETRY = (
+    "Payment could not be started. You were not charged. Please try again in a moment."
+)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    """After a POST or a state-changing return from Stripe, GET the shop page."""
+
+    status_code = 303
+
+
+@require_POST
+def checkout(request: HttpRequest) -> HttpResponse:
+    form = CheckoutForm(request.POST, products=Product.objects.published())
+    if not form.is_valid():
+        return _shop_page(request, form, status=400)
+    lines = [
+        payments.CheckoutLine(product, quantity) for product, quantity in form.cleaned_data["lines"]
+    ]
+    try:
+        order = payments.start_checkout(
+            browser_token=shopper.browser_token(request, create=True),
+            form_token=str(form.cleaned_data["form_token"]),
+            lines=lines,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+        )
+    except payments.AlreadyPaid as already:
+        messages.info(
+            request, f"You have already paid for this basket: order #{already.order.number}."
+        )
+        return HttpResponseSeeOther(SHOP_URL)
+    except payments.CheckoutUnavailable:
+        messages.error(request, NOT_CHARGED_RETRY)
+        return _shop_page(request, form)
+    return HttpResponseSeeOther(order.checkout_url)
+
+
+@never_cache
+@require_GET
+def checkout_success(request: HttpRequest) -> HttpResponse:
+    session_id = request.GET.get("session_id", "")
+    order = _this_browsers_order(request, stripe_session_id=session_id)
+    if not SESSION_ID_PATTERN.match(session_id) or order is None:
+        raise Http404("No such checkout")
+    try:
+        outcome = payments.fulfill_checkout(session_id)
+    except payments.PaymentError:
+        shopper.remember_confirming(request, str(order.public_id))
+        messages.warning(
+            request,
+            f"We could not confirm the payment for order #{order.number} yet. "
+            "It will appear under My Orders as soon as Stripe confirms it; "
+            "you will not be charged twice.",
+        )
+        return HttpResponseSeeOther(SHOP_URL)
+    _tell_outcome(request, order, outcome)
+    return HttpResponseSeeOther(SHOP_URL)
+
+
+@never_cache
+@require_GET
+def checkout_cancel(request: HttpRequest, public_id) -> HttpResponse:
+    order = _this_browsers_order(request, public_id=public_id)
+    if order is None:
+        raise Http404("No such checkout")
+    try:
+        outcome = payments.cancel_checkout(order)
+    except payments.PaymentError:
+        messages.warning(
+            request,
+            "Checkout cancelled. Nothing was charged. "
+            "(Stripe could not be reached to close the payment page; it expires on its own.)",
+        )
+        return HttpResponseSeeOther(SHOP_URL)
+    _tell_outcome(request, order, outcome)
+    return HttpResponseSeeOther(SHOP_URL)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        logger.error("Refusing a Stripe webhook: STRIPE_WEBHOOK_SECRET is not configured")
+        return JsonResponse({"error": "webhooks are not configured"}, status=503)
+    try:
+        event = payments.verify_event(request.body, request.headers.get("Stripe-Signature"))
+    except payments.InvalidWebhook as error:
+        logger.warning("Rejected a Stripe webhook: %s", error)
+        return HttpResponseBadRequest("invalid webhook")
+    try:
+        outcome = payments.handle_event(event)
+    except Exception:
+        # Stripe retries on 5xx; the error is kept on the event row for staff.
+        logger.exception("Stripe event %s (%s) failed; Stripe will retry", event.id, event.type)
+        return JsonResponse({"error": "processing failed"}, status=500)
+    return JsonResponse({"received": True, "outcome": outcome.value})
+
+
+def _this_browsers_order(request: HttpRequest, **lookup) -> Order | None:
+    token = shopper.browser_token(request)
+    return Order.objects.for_browser(token).filter(**lookup).first()
+
+
+def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome) -> None:
+    """One message saying where the order stands now and what to do next."""
+    if outcome is payments.Outcome.MISMATCH:
+        messages.error(
+            request,
+            f"We could not match the payment to order #{order.number}. Our team has been "
+            "alerted and will contact you; please do not pay again.",
+        )
+        return
+    order.refresh_from_db(fields=["status"])
+    number, status = order.number, order.status
+    if status == Order.Status.PAID:
+        messages.success(request, f"Payment received — order #{number}. Thank you!")
+    elif status == Order.Status.PENDING:
+        shopper.remember_confirming(request, str(order.public_id))
+        messages.info(request, f"We are confirming your payment for order #{number}.")
+    elif status == Order.Status.CANCELLED:
+        messages.info(request, f"Checkout cancelled. Nothing was charged for order #{number}.")
+    elif status == Order.Status.EXPIRED:
+        messages.info(request, f"Order #{number} expired before it was paid. Nothing was charged.")
+    else:
+        messages.error(
+            request,
+            f"The payment for order #{number} failed. Nothing was charged; please try again.",
+        )
+
+
+def _shop_page(request: HttpRequest, form: CheckoutForm, status: int = 200) -> HttpResponse:
+    """The shop page again, with the shopper's quantities and what went wrong."""
+    home = Site.find_for_request(request).root_page.specific
+    response = home.serve(request, checkout_form=form)
+    response.status_code = status
+    return response
