@@ -12,7 +12,7 @@ LOCAL_WEBHOOK_SECRET = "whsec_local_simulator"
 
 
 class Command(BaseCommand):
-    help = "runserver, plus the Stripe simulator (sending webhooks) when STRIPE_SECRET_KEY is empty."
+    help = "runserver, plus the Stripe simulator when STRIPE_SECRET_KEY is empty."
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
