@@ -6,6 +6,8 @@ import pytest
 from django.db import connection
 
 from store.models import Product
+from store.signals import order_paid
+from store.simulator import StripeSimulator
 
 
 def make_product(
@@ -34,3 +36,41 @@ requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="needs PostgreSQL (set DATABASE_URL=postgres://…); .ci/run does",
 )
+
+
+@pytest.fixture(scope="session")
+def running_simulator():
+    """One offline Stripe for the whole run; each test gets it reset."""
+    simulator = StripeSimulator().start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def stripe_sim(running_simulator, settings):
+    """The simulator, with the shop's Stripe client pointed at it and no webhooks."""
+    running_simulator.reset()
+    running_simulator.webhook_url = None
+    settings.STRIPE_API_BASE = running_simulator.api_base
+    return running_simulator
+
+
+@pytest.fixture
+def shop_server(live_server, stripe_sim, settings):
+    """The shop on a real port, with the simulator sending it signed webhooks."""
+    stripe_sim.webhook_url = f"{live_server.url}/stripe/webhook/"
+    stripe_sim.webhook_secret = settings.STRIPE_WEBHOOK_SECRET
+    return live_server
+
+
+@pytest.fixture
+def paid_signals():
+    """Every order_paid signal sent during the test: one per paid transition."""
+    received = []
+
+    def receiver(sender, order, **kwargs):
+        received.append(order.pk)
+
+    order_paid.connect(receiver, weak=False)
+    yield received
+    order_paid.disconnect(receiver)

@@ -1,5 +1,6 @@
 """The test suite: fast hashing, in-memory media, no real Stripe."""
 
+import os
 import tempfile
 
 from mysite.settings.base import *  # noqa: F403
@@ -22,3 +23,11 @@ SERVE_MEDIA = True
 # Serve static files straight from the apps, without collectstatic, for the live server.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not shared-cache memory: live-server and webhook threads then wait
+    # for SQLite's write lock instead of failing with "database table is locked".
+    # One file per run, so parallel runs do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"store-test-{os.getpid()}.sqlite3")
+    }
