@@ -99,21 +99,28 @@ def start_checkout(
     same session from Stripe.
     """
     order = _pending_order_for(browser_token, form_token, lines)
-    if order.status == Order.Status.PAID:
-        raise AlreadyPaid(order)
-    if order.stripe_session_id:
-        return order
-    try:
-        session = stripe_client().v1.checkout.sessions.create(
-            params=_session_params(order, base_url),
-            options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
-        )
-    except stripe.StripeError as error:
-        logger.error("Checkout Session for order %s not created: %r", order.pk, error)
-        order.mark_failed(f"Checkout could not start: {_describe(error)}")
-        raise CheckoutUnavailable(str(error)) from error
-    order.attach_session(session.id, session.url)
-    return order
+    with transaction.atomic():
+        # A double click's second request waits here, then finds the session made.
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PAID:
+            raise AlreadyPaid(order)
+        if order.stripe_session_id:
+            return order
+        if order.status != Order.Status.PENDING:
+            raise CheckoutUnavailable(order.failure_reason)
+        try:
+            session = stripe_client().v1.checkout.sessions.create(
+                params=_session_params(order, base_url),
+                options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
+            )
+        except stripe.StripeError as error:
+            logger.error("Checkout Session for order %s not created: %r", order.pk, error)
+            order.mark_failed(f"Checkout could not start: {_describe(error)}")
+            failure = error
+        else:
+            order.attach_session(session.id, session.url)
+            return order
+    raise CheckoutUnavailable(str(failure)) from failure
 
 
 def _pending_order_for(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
@@ -286,7 +293,7 @@ class ReconcileReport:
 
     def __str__(self) -> str:
         return (
-            f"checked {self.checked}: {self.paid} paid, {self.expired} expired, "
+            f"checked {self.checked} pending orders: {self.paid} paid, {self.expired} expired, "
             f"{self.failed} failed, {self.unchanged} unchanged, {self.errors} errors"
         )
 

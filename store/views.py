@@ -51,7 +51,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     ]
     try:
         order = payments.start_checkout(
-            browser_token=shopper.browser_token(request, create=True),
+            browser_token=shopper.browser_token(request),
             form_token=str(form.cleaned_data["form_token"]),
             lines=lines,
             base_url=request.build_absolute_uri("/").rstrip("/"),

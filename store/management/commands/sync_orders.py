@@ -1,0 +1,35 @@
+"""Settle pending orders from Stripe's side: heals missed webhooks and abandoned checkouts."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from store import payments
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-read the Checkout Session of every pending order older than --older-than minutes: "
+        "paid -> paid, expired -> expired, open past its expiry -> expired at Stripe and here."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=10,
+            metavar="MINUTES",
+            help="Only orders created at least this many minutes ago (default 10).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would change; change nothing."
+        )
+
+    def handle(self, *args, older_than: int, dry_run: bool, **options):
+        if older_than < 0:
+            raise CommandError("--older-than must be 0 or more minutes.")
+        report = payments.reconcile_pending(timedelta(minutes=older_than), dry_run=dry_run)
+        prefix = "[dry run: nothing changed] " if dry_run else ""
+        self.stdout.write(f"{prefix}{report}")
+        if report.errors:
+            raise CommandError(f"{report.errors} orders could not be checked; see the log.")
