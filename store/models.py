@@ -198,6 +198,14 @@ class OrderLine(models.Model):
     def amount(self) -> int:
         return self.unit_amount * self.quantity
 
+    @property
+    def display_unit_amount(self) -> str:
+        return money.format_amount(self.unit_amount, self.order.currency)
+
+    @property
+    def display_amount(self) -> str:
+        return money.format_amount(self.amount, self.order.currency)
+
 
 class WebhookEvent(models.Model):
     """Every Stripe event received: the unique id makes a redelivery a no-op."""
