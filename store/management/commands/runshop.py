@@ -1,6 +1,7 @@
 """Serve the shop locally; without Stripe keys, alongside the offline Stripe simulator."""
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, **options):
         environment = os.environ.copy()
-        simulator = None
+        commands = []
         if not settings.STRIPE_SECRET_KEY:
             api_base = f"http://127.0.0.1:{SIMULATOR_PORT}"
             webhook_secret = settings.STRIPE_WEBHOOK_SECRET or LOCAL_WEBHOOK_SECRET
@@ -30,25 +31,44 @@ class Command(BaseCommand):
                 STRIPE_WEBHOOK_SECRET=webhook_secret,
             )
             self.stdout.write(f"No STRIPE_SECRET_KEY: payments are simulated at {api_base}.")
-            simulator = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "stripe_simulator",
-                    "--port",
-                    str(SIMULATOR_PORT),
-                    "--webhook-url",
-                    f"http://{addrport}/stripe/webhook/",
-                    "--webhook-secret",
-                    webhook_secret,
-                ],
-                env=environment,
+            commands.append(
+                ["stripe_simulator", "--port", str(SIMULATOR_PORT)]
+                + ["--webhook-url", f"http://{addrport}/stripe/webhook/"]
+                + ["--webhook-secret", webhook_secret]
             )
+        commands.append(["runserver", addrport])
+        self._run_until_stopped(commands, environment)
+
+    def _run_until_stopped(self, commands: list[list[str]], environment: dict) -> None:
+        """Run the commands; when the server ends, or on Ctrl-C / SIGTERM, stop them all.
+
+        Each child gets its own process group so that runserver's autoreloader
+        child is stopped with it instead of being left holding the port.
+        """
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        children = []
         try:
-            subprocess.call([sys.executable, "manage.py", "runserver", addrport], env=environment)
+            for command in commands:
+                children.append(
+                    subprocess.Popen(
+                        [sys.executable, "manage.py", *command],
+                        env=environment,
+                        start_new_session=True,
+                    )
+                )
+            children[-1].wait()
         except KeyboardInterrupt:
             pass
         finally:
-            if simulator:
-                simulator.terminate()
-                simulator.wait(timeout=10)
+            for child in reversed(children):
+                _stop_group(child)
+
+
+def _stop_group(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=10)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
