@@ -22,10 +22,11 @@ class CheckoutForm(forms.Form):
 
     ``form_token`` is minted when the form is rendered, so posting the same
     rendered form twice (double click, resubmit) is recognisably one checkout.
+    A post without one (a script, not the page) is simply a new checkout.
     Prices never come from the request: only quantities are read.
     """
 
-    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, products: Iterable[Product], **kwargs):
         kwargs.setdefault("initial", {"form_token": uuid.uuid4()})
@@ -58,6 +59,8 @@ class CheckoutForm(forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         self._refuse_unexpected_fields()
+        if not cleaned.get("form_token"):
+            cleaned["form_token"] = uuid.uuid4()
         lines = [(product, cleaned.get(self.field_name(product)) or 0) for product in self.products]
         lines = [(product, quantity) for product, quantity in lines if quantity > 0]
         if not self.errors and not lines:

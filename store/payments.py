@@ -265,21 +265,25 @@ def cancel_checkout(order: Order) -> Outcome:
     """The shopper pressed Cancel on Stripe's page: expire the session, then cancel.
 
     The session is expired first so it cannot be paid later; if it turns out to
-    be paid already (another tab), the order is fulfilled instead.
+    be paid already (another tab), the order is fulfilled instead. The row lock
+    makes the "expired" webhook that Stripe sends meanwhile wait, then find the
+    order cancelled.
     """
-    if order.status != Order.Status.PENDING:
-        return Outcome.UNCHANGED
-    if order.stripe_session_id:
-        try:
-            stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)
-        except stripe.InvalidRequestError:
-            # Stripe only expires open sessions: find out what this one is.
-            outcome = fulfill_checkout(order.stripe_session_id)
-            if outcome is not Outcome.AWAITING_PAYMENT:
-                return outcome
-        except stripe.StripeError as error:
-            raise PaymentError(_describe(error)) from error
-    return Outcome.CANCELLED if order.mark_cancelled() else Outcome.UNCHANGED
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Order.Status.PENDING:
+            return Outcome.UNCHANGED
+        if order.stripe_session_id:
+            try:
+                stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)
+            except stripe.InvalidRequestError:
+                # Stripe only expires open sessions: find out what this one is.
+                outcome = fulfill_checkout(order.stripe_session_id)
+                if outcome is not Outcome.AWAITING_PAYMENT:
+                    return outcome
+            except stripe.StripeError as error:
+                raise PaymentError(_describe(error)) from error
+        return Outcome.CANCELLED if order.mark_cancelled() else Outcome.UNCHANGED
 
 
 @dataclass

@@ -71,8 +71,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
 @require_GET
 def checkout_success(request: HttpRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "")
+    if not SESSION_ID_PATTERN.match(session_id):
+        raise Http404("No such checkout")
     order = _this_browsers_order(request, stripe_session_id=session_id)
-    if not SESSION_ID_PATTERN.match(session_id) or order is None:
+    if order is None:
         raise Http404("No such checkout")
     try:
         outcome = payments.fulfill_checkout(session_id)

@@ -89,10 +89,17 @@ def test_a_total_above_stripes_maximum_is_refused(client, products, stripe_sim):
     assert Order.objects.count() == 0 and stripe_sim.requests == []
 
 
-def test_a_missing_form_token_is_refused(client, products, stripe_sim):
-    response = client.post("/checkout/", {quantity_field(products[0]): "1"})
+def test_a_malformed_form_token_is_refused(client, products, stripe_sim):
+    response = client.post("/checkout/", {"form_token": "x", quantity_field(products[0]): "1"})
     assert response.status_code == 400
     assert Order.objects.count() == 0 and stripe_sim.requests == []
+
+
+def test_posts_without_a_form_token_are_separate_checkouts(client, products, stripe_sim):
+    data = {quantity_field(products[0]): "1"}
+    assert client.post("/checkout/", data).status_code == 303
+    assert client.post("/checkout/", data).status_code == 303
+    assert Order.objects.count() == 2
 
 
 def test_checkout_only_accepts_post(client, db):
