@@ -14,6 +14,12 @@ run: setup ## Set up (venv, migrations, admin login) and serve the shop on http:
 test: setup ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(PY) -m pytest
 
+screenshots: setup ## Save the README's screenshots (shop, checkout, My Orders, product editor) into docs/
+	STORE_SCREENSHOTS=docs $(PY) -m pytest -q -m screenshots tests/browser/test_screenshots.py
+
+bench: setup ## Time the hot paths (shop page, checkout, fulfillment) against their targets
+	$(PY) -m pytest -q -s -p no:cacheprovider bench
+
 setup: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt

@@ -31,6 +31,13 @@ from store.models import Order, Product, WebhookEvent
 from store.reports import sales_summary
 
 
+class LastChangeColumn(UpdatedAtColumn):
+    """Wagtail's "Updated" (from the change log), or the row's own time for seeded products."""
+
+    def get_value(self, instance):
+        return super().get_value(instance) or instance.updated_at
+
+
 class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
@@ -41,7 +48,7 @@ class ProductViewSet(SnippetViewSet):
         "name",
         Column("display_price", label="Price"),
         LiveStatusTagColumn(),
-        UpdatedAtColumn(),
+        LastChangeColumn(),
     ]
     list_filter = ["live"]
     # ORM search: rows created by migrations are found without `update_index`.

@@ -106,6 +106,8 @@ def test_an_invalid_price_on_edit_keeps_the_published_price(admin_client, produc
 def test_listing_shows_formatted_price_and_status_and_searches_by_name(admin_client, products):
     listing = admin_client.get(LIST_URL).content.decode()
     assert "₹1,200.00" in listing and "Live" in listing
+    # Every row says when it last changed, seeded products included.
+    assert listing.count("w-human-readable-date__date") == 3
     found = admin_client.get(LIST_URL, {"q": "Sho"}).content.decode()
     assert "Shoes" in found and "T-Shirt" not in found
 

@@ -113,6 +113,8 @@ WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "txt"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 5 * 1024 * 1024
+# Avatars from Gravatar would be the admin's only third-party request.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # The store
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="inr").lower()

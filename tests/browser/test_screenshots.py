@@ -1,0 +1,61 @@
+"""The README's screenshots, taken from the running shop: ``make screenshots``.
+
+Runs only when ``STORE_SCREENSHOTS`` names the folder to write to (the make
+target sets ``docs``, relative to the repository); ``make test`` skips it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from store.models import Order
+from tests.browser.shop import check_out, expect_back_on_the_shop, my_orders, pay
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+OUTPUT = os.environ.get("STORE_SCREENSHOTS", "")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.screenshots,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not OUTPUT, reason="README screenshots: `make screenshots` (sets STORE_SCREENSHOTS=docs)"
+    ),
+]
+
+
+def save(page: Page, name: str, *, full_page: bool = True) -> None:
+    folder = REPOSITORY / OUTPUT
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(
+        path=folder / name, full_page=full_page, animations="disabled", caret="hide", scale="css"
+    )
+
+
+def test_screenshots(page, shop_server, stripe_sim, django_user_model, products):
+    page.goto(f"{shop_server.url}/")
+    expect(page.locator("li.product")).to_have_count(3)
+    save(page, "shop.png")
+
+    check_out(page, {"T-Shirt": 2, "Cap": 1})
+    save(page, "checkout.png")
+
+    pay(page)
+    expect_back_on_the_shop(page, shop_server.url)
+    expect(my_orders(page)).to_have_count(1)
+    my_orders(page).scroll_into_view_if_needed()
+    save(page, "my-orders.png")
+    stripe_sim.wait_for_deliveries(1)
+    assert Order.objects.get().status == "paid"
+
+    django_user_model.objects.create_superuser("editor", "editor@example.com", "screenshots")
+    page.goto(f"{shop_server.url}/admin/snippets/store/product/edit/{products[0].pk}/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("screenshots")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("textbox", name="Price (INR)")).to_have_value("500.00")
+    save(page, "product-editor.png", full_page=False)
