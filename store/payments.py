@@ -98,7 +98,7 @@ def start_checkout(
     idempotency key tied to the order, so two racing posts of one form get the
     same session from Stripe.
     """
-    order = _pending_order_for(browser_token, form_token, lines)
+    order = _order_for_form(browser_token, form_token, lines)
     with transaction.atomic():
         # A double click's second request waits here, then finds the session made.
         order = Order.objects.select_for_update().get(pk=order.pk)
@@ -123,7 +123,7 @@ def start_checkout(
     raise CheckoutUnavailable(str(failure)) from failure
 
 
-def _pending_order_for(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
+def _order_for_form(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
     key = _checkout_key(browser_token, form_token, lines)
     existing = Order.objects.filter(checkout_key=key).first()
     if existing:

@@ -124,7 +124,7 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Empty means Stripe's own API; the offline simulator sets e.g. http://127.0.0.1:12111.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # A shopper waits on this, so fail fast and tell them instead of hanging.
-STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=5.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 # How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
 STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
