@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 
+from home.models import HomePage
 from store.models import Product
 from tests.conftest import make_product
 
@@ -76,3 +77,22 @@ def test_query_count_does_not_grow_with_the_number_of_products(client, db):
         make_product(f"Extra {number}", 1000 + number, image=image, sort_order=10 + number)
     with_fifty = count_shop_queries(client)
     assert with_three == with_fifty
+
+
+def test_editors_can_change_the_intro_and_preview_the_shop_page(admin_client, db):
+    home = HomePage.objects.get()
+    edit_url = f"/admin/pages/{home.pk}/edit/"
+    assert admin_client.get(edit_url).status_code == 200
+    form = {"title": "Mini Store", "slug": home.slug, "intro": '{"blocks": [], "entityMap": {}}'}
+    intro = (
+        '{"blocks": [{"key": "a", "type": "unstyled", "depth": 0, "text": "Summer sale!",'
+        ' "inlineStyleRanges": [], "entityRanges": []}], "entityMap": {}}'
+    )
+    preview = admin_client.post(f"/admin/pages/{home.pk}/edit/preview/", {**form, "intro": intro})
+    assert preview.json()["is_valid"]
+    assert (
+        "Summer sale!" in admin_client.get(f"/admin/pages/{home.pk}/edit/preview/").content.decode()
+    )
+
+    admin_client.post(edit_url, {**form, "intro": intro, "action-publish": "1"})
+    assert "Summer sale!" in shop(admin_client).text
