@@ -5,3 +5,6 @@ class StoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "store"
     verbose_name = "Store"
+
+    def ready(self):
+        from store import checks  # noqa: F401 (registers the system checks)
