@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"store-test-{os.getpid()}.sqlite3")
     }
+else:
+    # Live-server threads must not keep connections: the test database is dropped at the end.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
