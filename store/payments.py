@@ -330,17 +330,19 @@ def _reconcile(order: Order, *, dry_run: bool) -> Outcome:
     session = _retrieve_session(order.stripe_session_id)
     if dry_run:
         return _predict(session)
-    past_expiry = session.expires_at and session.expires_at < timezone.now().timestamp()
-    if session.status == "open" and past_expiry:
+    if session.status == "open" and _past_expiry(session):
         session = stripe_client().v1.checkout.sessions.expire(session.id)
     return _apply_session(order, session)
+
+
+def _past_expiry(session) -> bool:
+    return bool(session.expires_at) and session.expires_at < timezone.now().timestamp()
 
 
 def _predict(session) -> Outcome:
     if session.payment_status in PAID_PAYMENT_STATUSES:
         return Outcome.PAID
-    past_expiry = session.expires_at and session.expires_at < timezone.now().timestamp()
-    if session.status == "expired" or past_expiry:
+    if session.status == "expired" or _past_expiry(session):
         return Outcome.EXPIRED
     return Outcome.AWAITING_PAYMENT
 
