@@ -10,16 +10,16 @@ from store import money
 
 
 class PriceInput(forms.TextInput):
-    """Shows a stored minor-unit amount as currency units ("50000" paise -> "500.00")."""
+    """Shows a stored minor-unit amount in currency units ("12500000" paise -> "1,25,000.00")."""
 
     def format_value(self, value):
         if isinstance(value, int):
-            return str(money.to_major(value, settings.STORE_CURRENCY))
+            return money.format_for_input(value, settings.STORE_CURRENCY)
         return super().format_value(value)
 
 
 class PriceField(forms.Field):
-    """A price in currency units ("1,200.50") -> minor units (120050), within Stripe's limits."""
+    """A price in currency units ("1,25,000.50") -> minor units, within Stripe's limits."""
 
     widget = PriceInput
 
@@ -29,7 +29,8 @@ class PriceField(forms.Field):
         lowest = money.format_amount(
             money.minimum_charge(settings.STORE_CURRENCY), settings.STORE_CURRENCY
         )
-        kwargs.setdefault("help_text", f"In {currency}, e.g. 500 or 1,200.50; at least {lowest}.")
+        example = money.format_for_input(125_000 * 10 ** money.exponent(currency), currency)
+        kwargs.setdefault("help_text", f"In {currency}, e.g. 500 or {example}; at least {lowest}.")
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("inputmode", "decimal")
 

@@ -1,75 +1,89 @@
-"""Money at the edges: minor units (paise, cents, yen) <-> display and editor input.
+"""Money at the edges: minor units (paise, cents, yen) <-> what people read and type.
 
-Everywhere inside the shop an amount is an ``int`` in the currency's minor unit.
-Only this module knows how many decimals a currency has, how to show an amount,
-and which limits Stripe puts on a single charge.
+Everywhere inside the shop an amount is an ``int`` in the currency's minor unit,
+with Stripe's exponent for that currency (``store.currencies``). Showing and
+reading amounts is Babel's job, in the store's locale (``STORE_LOCALE``,
+``en_IN`` by default: ₹1,25,000.00, lakh grouping). The number of decimals
+shown is still Stripe's, where Stripe and the locale data disagree (ISK, HUF).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import copy
+import re
+import unicodedata
+from decimal import Decimal
+from functools import cache
+from typing import NamedTuple
 
-# Stripe's zero-decimal currencies: the amount is already in whole units.
-ZERO_DECIMAL_CURRENCIES = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+from babel import Locale
+from babel.numbers import (
+    NumberFormatError,
+    NumberPattern,
+    get_currency_symbol,
+    list_currencies,
+    parse_decimal,
 )
+from django.conf import settings
 
-SYMBOLS = {"inr": "₹", "usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
+from store.currencies import MAXIMUM_AMOUNT, exponent, minimum_charge
 
-# Stripe's minimum charge per currency, in minor units (docs: "Minimum and maximum
-# charge amounts"); currencies not listed fall back to a conservative 50.
-MINIMUM_CHARGE = {"inr": 50, "usd": 50, "eur": 50, "gbp": 30, "jpy": 50}
-DEFAULT_MINIMUM_CHARGE = 50
+# Other ways people write the store currency than Babel's symbol and the ISO code.
+CURRENCY_ALIASES = {"inr": ("Rs.", "Rs", "rs.", "rs")}
 
-# Stripe rejects amounts above eight digits in minor units.
-MAXIMUM_AMOUNT = 99_999_999
+# What may be left of a typed price once the store's own symbol or code is removed.
+NUMBER_CHARACTERS = re.compile(r"[\d\s.,'’_\u00a0\u202f-]+")
 
 
 class MoneyInputError(ValueError):
     """Editor or shopper input that is not a valid amount; the message is for people."""
 
 
-def exponent(currency: str) -> int:
-    """Number of decimals in the currency's display unit (INR 2, JPY 0)."""
-    return 0 if currency.lower() in ZERO_DECIMAL_CURRENCIES else 2
-
-
-def minimum_charge(currency: str) -> int:
-    return MINIMUM_CHARGE.get(currency.lower(), DEFAULT_MINIMUM_CHARGE)
-
-
 def to_major(amount: int, currency: str) -> Decimal:
-    """50000 paise -> Decimal('500.00')."""
+    """50000 paise -> Decimal('500.00'): plain numbers for exports and arithmetic."""
     places = exponent(currency)
     return (Decimal(amount) / (10**places)).quantize(Decimal(1).scaleb(-places))
 
 
-def format_amount(amount: int, currency: str) -> str:
-    """50000 INR -> '₹500.00'; 1200 JPY -> '¥1,200'; unknown currencies get their code."""
-    major = to_major(amount, currency)
-    places = exponent(currency)
-    number = f"{major:,.{places}f}"
-    symbol = SYMBOLS.get(currency.lower())
-    return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+def format_amount(amount: int, currency: str, locale: str | None = None) -> str:
+    """12500000 INR -> '₹1,25,000.00' (en_IN); 1200 JPY -> '¥1,200' (en_US)."""
+    locale = locale or settings.STORE_LOCALE
+    pattern = _fixed_decimals(_locale_formats(locale).currency, exponent(currency))
+    return pattern.apply(
+        to_major(amount, currency), locale, currency=currency.upper(), currency_digits=False
+    )
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """Editor input in display units ('500', '1,200.50') -> minor units.
+def format_for_input(amount: int, currency: str, locale: str | None = None) -> str:
+    """12500000 INR -> '1,25,000.00': what the editor's price field shows; parses back."""
+    locale = locale or settings.STORE_LOCALE
+    pattern = _fixed_decimals(_locale_formats(locale).decimal, exponent(currency))
+    return pattern.apply(to_major(amount, currency), locale)
 
-    Rejects blanks, non-numbers, negatives and more decimals than the currency has;
-    range checks against Stripe's limits are :func:`check_chargeable`'s job.
+
+def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
+    """What an editor typed ('125000', '1,25,000', '₹125,000.50') -> minor units.
+
+    Rejects blanks, other currencies' symbols, non-numbers, negatives and more
+    decimals than the currency has; Stripe's limits are :func:`check_chargeable`'s.
     """
-    cleaned = (text or "").strip().replace(",", "").replace("_", "")
-    for symbol in SYMBOLS.values():
-        cleaned = cleaned.removeprefix(symbol)
-    if not cleaned:
+    locale = locale or settings.STORE_LOCALE
+    number = _without_own_currency(text or "", currency, locale)
+    if not number:
         raise MoneyInputError("Enter a price.")
+    if not NUMBER_CHARACTERS.fullmatch(number):
+        if _names_a_currency(number):
+            raise MoneyInputError(
+                f"“{text.strip()}” is not in {currency.upper()}. Type the price in "
+                f"{currency.upper()}, without another currency's symbol."
+            )
+        raise MoneyInputError(f"“{text}” is not a number. Type a price such as 500 or 1,250.50.")
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        raise MoneyInputError(f"“{text}” is not a number. Type a price such as 500 or 1,200.50.")
+        value = parse_decimal(number.replace("_", ""), locale=locale, strict=False)
+    except NumberFormatError:
+        raise MoneyInputError(
+            f"“{text}” is not a number. Type a price such as 500 or 1,250.50."
+        ) from None
     if value < 0:
         raise MoneyInputError("A price cannot be negative.")
     places = exponent(currency)
@@ -95,3 +109,42 @@ def check_chargeable(amount: int, currency: str) -> None:
         raise MoneyInputError(f"Stripe cannot charge less than {format_amount(lowest, currency)}.")
     if amount > MAXIMUM_AMOUNT:
         raise MoneyInputError(too_large_message(currency))
+
+
+class _LocaleFormats(NamedTuple):
+    currency: NumberPattern
+    decimal: NumberPattern
+
+
+@cache
+def _locale_formats(locale: str) -> _LocaleFormats:
+    data = Locale.parse(locale)
+    return _LocaleFormats(
+        currency=data.currency_formats["standard"], decimal=data.decimal_formats[None]
+    )
+
+
+@cache
+def _fixed_decimals(pattern: NumberPattern, places: int) -> NumberPattern:
+    """The locale's pattern (its grouping: lakhs in en_IN) with Stripe's number of decimals."""
+    pattern = copy.copy(pattern)
+    pattern.frac_prec = (places, places)
+    return pattern
+
+
+def _without_own_currency(text: str, currency: str, locale: str) -> str:
+    """The text without the store currency's symbol or code, wherever it was typed."""
+    number = text.strip()
+    code = currency.upper()
+    marks = {code, get_currency_symbol(code, locale), get_currency_symbol(code, "en")}
+    marks.update(CURRENCY_ALIASES.get(currency.lower(), ()))
+    for mark in sorted(marks, key=len, reverse=True):
+        number = number.replace(mark, "")
+    return number.strip()
+
+
+def _names_a_currency(text: str) -> bool:
+    """A currency sign ($, €, ¥) or an ISO code (USD) is in the text."""
+    if any(unicodedata.category(character) == "Sc" for character in text):
+        return True
+    return any(word.upper() in list_currencies() for word in re.findall(r"[A-Za-z]{3}", text))

@@ -46,7 +46,7 @@ def test_editor_creates_a_published_product_with_a_price_in_rupees(admin_client)
 def test_the_edit_form_shows_the_stored_price_in_rupees(admin_client, products):
     html = admin_client.get(edit_url(products[1])).content.decode()
     field = BeautifulSoup(html, "html.parser").select_one("input[name=price]")
-    assert field["value"] == "1200.00"
+    assert field["value"] == "1,200.00"
 
 
 def test_a_saved_draft_does_not_change_the_shop_until_published(admin_client, products):
@@ -78,7 +78,10 @@ def test_a_new_product_saved_as_draft_stays_off_the_shop(admin_client):
         ("5.005", "at most 2 decimals"),
         ("-1", "cannot be negative"),
         ("0.10", "less than ₹0.50"),
-        ("1000000", "more than ₹999,999.99"),
+        ("1000000", "more than ₹9,99,999.99"),
+        ("$5", "not in INR"),
+        ("€5", "not in INR"),
+        ("5 USD", "not in INR"),
         ("", "This field is required"),
     ],
 )
@@ -90,6 +93,18 @@ def test_an_invalid_price_is_a_form_error_and_saves_nothing(admin_client, price,
     errors = BeautifulSoup(response.content, "html.parser").select_one("#panel-child-price-errors")
     assert message in errors.text
     assert not Product.objects.filter(slug="mug").exists()
+
+
+@pytest.mark.parametrize(
+    "typed, stored, shown",
+    [("125000", 12_500_000, "1,25,000.00"), ("1,25,000.50", 12_500_050, "1,25,000.50")],
+)
+def test_a_typed_price_round_trips_through_the_editor(admin_client, typed, stored, shown):
+    admin_client.post(ADD_URL, product_form(price=typed, **{"action-publish": "action-publish"}))
+    mug = Product.objects.get(slug="mug")
+    assert mug.price == stored
+    html = admin_client.get(edit_url(mug)).content.decode()
+    assert BeautifulSoup(html, "html.parser").select_one("input[name=price]")["value"] == shown
 
 
 def test_an_invalid_price_on_edit_keeps_the_published_price(admin_client, products):
