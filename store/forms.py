@@ -15,6 +15,10 @@ MAX_QUANTITY = 10
 QUANTITY_PREFIX = "quantity_"
 # Posted by the browser besides the quantities; anything else is refused.
 ALLOWED_EXTRA_FIELDS = {"csrfmiddlewaretoken", "form_token"}
+OUT_OF_DATE = (
+    "This page was out of date, so nothing was ordered. "
+    "Check your quantities and press Checkout again."
+)
 
 
 class CheckoutForm(forms.Form):
@@ -26,7 +30,11 @@ class CheckoutForm(forms.Form):
     Prices never come from the request: only quantities are read.
     """
 
-    form_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    form_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": OUT_OF_DATE},
+    )
 
     def __init__(self, *args, products: Iterable[Product], **kwargs):
         kwargs.setdefault("initial", {"form_token": uuid.uuid4()})
@@ -46,6 +54,11 @@ class CheckoutForm(forms.Form):
                     "max_value": f"You can buy at most {MAX_QUANTITY} of {product.name} at once.",
                 },
             )
+
+    @property
+    def next_form_token(self) -> str:
+        """A new token for the form as rendered now: every render is a new checkout."""
+        return str(self.initial["form_token"])
 
     @staticmethod
     def field_name(product: Product) -> str:

@@ -123,11 +123,19 @@ def start_checkout(
     raise CheckoutUnavailable(str(failure)) from failure
 
 
-def _order_for_form(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
+def started_checkout(
+    *, browser_token: str, form_token: str, lines: Sequence[CheckoutLine]
+) -> Order | None:
+    """The order this very form already started (a double click, a resubmit), if any."""
     key = _checkout_key(browser_token, form_token, lines)
-    existing = Order.objects.filter(checkout_key=key).first()
+    return Order.objects.filter(checkout_key=key).first()
+
+
+def _order_for_form(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
+    existing = started_checkout(browser_token=browser_token, form_token=form_token, lines=lines)
     if existing:
         return existing
+    key = _checkout_key(browser_token, form_token, lines)
     currency = settings.STORE_CURRENCY
     try:
         with transaction.atomic():

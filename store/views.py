@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
 
-from store import payments, shopper
+from store import payments, shopper, throttling
 from store.forms import CheckoutForm
 from store.models import Order, Product
 
@@ -30,6 +30,11 @@ SHOP_URL = "/"
 # Stripe's ids: a prefix, an underscore and letters/digits. Anything else is not worth a lookup.
 SESSION_ID_PATTERN = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
 
+TOO_MANY_CHECKOUTS = (
+    "You have started a lot of checkouts in the last minute, so this one was not started. "
+    "Nothing was charged. Please wait a minute and try again."
+)
+RATE_LIMIT_WINDOW_SECONDS = 60
 NOT_CHARGED_RETRY = (
     "Payment could not be started. You were not charged. Please try again in a moment."
 )
@@ -46,15 +51,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
     form = CheckoutForm(request.POST, products=Product.objects.published())
     if not form.is_valid():
         return _shop_page(request, form, status=400)
-    lines = [
-        payments.CheckoutLine(product, quantity) for product, quantity in form.cleaned_data["lines"]
-    ]
+    basket = {
+        "browser_token": shopper.browser_token(request),
+        "form_token": str(form.cleaned_data["form_token"]),
+        "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
+    }
+    # A re-post of the same form is the same checkout, so it does not count.
+    if not payments.started_checkout(**basket) and throttling.over_checkout_limit(request):
+        return _too_many_checkouts(request, form)
     try:
         order = payments.start_checkout(
-            browser_token=shopper.browser_token(request),
-            form_token=str(form.cleaned_data["form_token"]),
-            lines=lines,
-            base_url=request.build_absolute_uri("/").rstrip("/"),
+            **basket, base_url=request.build_absolute_uri("/").rstrip("/")
         )
     except payments.AlreadyPaid as already:
         messages.info(
@@ -160,6 +167,13 @@ def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome)
             request,
             f"The payment for order #{number} failed. Nothing was charged; please try again.",
         )
+
+
+def _too_many_checkouts(request: HttpRequest, form: CheckoutForm) -> HttpResponse:
+    form.add_error(None, TOO_MANY_CHECKOUTS)
+    response = _shop_page(request, form, status=429)
+    response["Retry-After"] = str(RATE_LIMIT_WINDOW_SECONDS)
+    return response
 
 
 def _shop_page(request: HttpRequest, form: CheckoutForm, status: int = 200) -> HttpResponse:

@@ -6,6 +6,7 @@ the payment flow only: staff can list and inspect them, nobody can change them.
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -67,16 +68,18 @@ class ProductViewSet(SnippetViewSet):
     )
 
 
-class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
-    """Staff with the view permission (and superusers) may look; no one may add, edit, delete."""
+class LimitedPermissionPolicy(ModelPermissionPolicy):
+    """Django's model permissions, but only for ``allowed_actions``: the rest nobody may do."""
 
-    ALLOWED_ACTIONS = frozenset({"view"})
+    def __init__(self, model, allowed_actions: frozenset[str]):
+        super().__init__(model)
+        self.allowed_actions = allowed_actions
 
     def user_has_permission(self, user, action):
-        return action in self.ALLOWED_ACTIONS and super().user_has_permission(user, action)
+        return action in self.allowed_actions and super().user_has_permission(user, action)
 
     def users_with_any_permission(self, actions):
-        allowed = [action for action in actions if action in self.ALLOWED_ACTIONS]
+        allowed = [action for action in actions if action in self.allowed_actions]
         if not allowed:
             return get_user_model().objects.none()
         return super().users_with_any_permission(allowed)
@@ -108,6 +111,27 @@ class ReadOnlyModelViewSet(ModelViewSet):
 
     def get_urlpatterns(self):
         return [url for url in super().get_urlpatterns() if url.name not in self.WRITE_VIEWS]
+
+
+class LockedSignInViewSet(ReadOnlyModelViewSet):
+    """django-axes' record of failed sign-ins: deleting one lifts its lockout."""
+
+    WRITE_VIEWS = frozenset({"add", "edit", "copy"})
+
+    model = AccessAttempt
+    name = "locked-sign-ins"
+    icon = "lock"
+    menu_label = "Locked sign-ins"
+    add_to_settings_menu = True
+    inspect_view_enabled = False
+    list_display = [
+        Column("username", label="Username"),
+        Column("ip_address", label="Address"),
+        Column("failures_since_start", label="Failures"),
+        DateColumn("attempt_time", label="Last attempt"),
+    ]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
 
 
 class OrderViewSet(ReadOnlyModelViewSet):
@@ -165,7 +189,12 @@ class WebhookEventViewSet(ReadOnlyModelViewSet):
 
 
 for read_only_model in (Order, WebhookEvent):
-    register_permission_policy(read_only_model, ReadOnlyPermissionPolicy(read_only_model))
+    register_permission_policy(
+        read_only_model, LimitedPermissionPolicy(read_only_model, frozenset({"view"}))
+    )
+register_permission_policy(
+    AccessAttempt, LimitedPermissionPolicy(AccessAttempt, frozenset({"view", "delete"}))
+)
 
 register_snippet(ProductViewSet)
 order_viewset = OrderViewSet()
@@ -174,7 +203,7 @@ event_viewset = WebhookEventViewSet()
 
 @hooks.register("register_admin_viewset")
 def register_order_viewsets():
-    return [order_viewset, event_viewset]
+    return [order_viewset, event_viewset, LockedSignInViewSet()]
 
 
 class SalesPanel(Component):

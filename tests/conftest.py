@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from store.models import Product
@@ -17,6 +18,12 @@ def make_product(
     return Product.objects.create(
         name=name, slug=slug, price=price, live=live, sort_order=sort_order, **fields
     )
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate-limit counters and cached pages start afresh in every test."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -89,10 +89,19 @@ def test_a_total_above_stripes_maximum_is_refused(client, products, stripe_sim):
     assert Order.objects.count() == 0 and stripe_sim.requests == []
 
 
-def test_a_malformed_form_token_is_refused(client, products, stripe_sim):
+def test_a_tampered_form_token_is_refused_with_a_message_and_a_fresh_form(
+    client, products, stripe_sim
+):
     response = client.post("/checkout/", {"form_token": "x", quantity_field(products[0]): "1"})
+
     assert response.status_code == 400
+    assert "This page was out of date, so nothing was ordered." in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
+    page = BeautifulSoup(response.content, "html.parser")
+    fresh_token = page.select_one("input[name=form_token]")["value"]
+    assert str(uuid.UUID(fresh_token)) == fresh_token
+    retry = client.post("/checkout/", {"form_token": fresh_token, quantity_field(products[0]): "1"})
+    assert retry.status_code == 303
 
 
 def test_posts_without_a_form_token_are_separate_checkouts(client, products, stripe_sim):

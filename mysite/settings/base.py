@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from mysite.settings.environment import BASE_DIR, database_config, env
+from datetime import timedelta
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from mysite.settings.environment import BASE_DIR, cache_config, database_config, env
 
 PROJECT_DIR = BASE_DIR / "mysite"
 
@@ -28,6 +32,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -37,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "store.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "store.shopper.BrowserTokenMiddleware",
@@ -46,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mysite.urls"
@@ -69,7 +77,15 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_config(sqlite_path=BASE_DIR / "db.sqlite3")}
+# Shared by every worker: CACHE_URL (redis://… for several servers), else files on this machine.
+CACHES = {"default": cache_config(default_dir=BASE_DIR / ".cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses logins while a username or address is locked out, before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -118,6 +134,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # The store
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="inr").lower()
+# How amounts and dates are written for people (Babel): en_IN groups ₹1,25,000.00 in lakhs.
+STORE_LOCALE = env.str("STORE_LOCALE", default="en_IN")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLIC_KEY = env.str("STRIPE_PUBLIC_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
@@ -128,3 +146,56 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=5.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 # How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
 STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
+
+# The address a request came from: REMOTE_ADDR, or, behind DJANGO_TRUSTED_PROXY_COUNT
+# proxies, the address they saw (never a client-supplied X-Forwarded-For otherwise).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Admin login throttling (django-axes): a username or an address is locked out after
+# STORE_LOGIN_FAILURE_LIMIT failures, for STORE_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("STORE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("STORE_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_CALLABLE = "store.lockout.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_ip"
+
+# Checkout rate limits (django-ratelimit, counted in the default cache).
+STORE_CHECKOUT_RATE_PER_BROWSER = env.str("STORE_CHECKOUT_RATE_PER_BROWSER", default="10/m")
+STORE_CHECKOUT_RATE_PER_IP = env.str("STORE_CHECKOUT_RATE_PER_IP", default="60/m")
+# Counted in the default cache. The embedded file cache is shared by the workers of one
+# machine (a simultaneous burst may slip one over: its increment is not atomic);
+# CACHE_URL=redis://… counts exactly, across servers too.
+RATELIMIT_IP_META_KEY = "mysite.client_ip.client_ip"
+
+# Content-Security-Policy (django-csp). The shop runs no inline script or style and may not
+# be framed; its form may also go on to Stripe's checkout (added by store.csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Wagtail's admin needs more (found with the browser tests' CSP listener): its choosers
+# start from inline scripts, uploads preview as blob: images, and previews are same-origin
+# frames. Everything else stays as strict as the shop's.
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    | {
+        "script-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+# The admin would otherwise ask releases.wagtail.org for news: a third party, and a CSP breach.
+WAGTAIL_ENABLE_UPDATE_CHECK = False

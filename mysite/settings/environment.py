@@ -51,3 +51,17 @@ def required(name: str, why: str) -> str:
     if not value:
         sys.exit(f"Configuration error: {name} is not set. {why}")
     return value
+
+
+def cache_config(default_dir: Path) -> dict:
+    """``CACHE_URL`` (e.g. ``redis://127.0.0.1:6379/0``), else files shared by local workers.
+
+    Rate limits and the shop page's cache must be seen by every worker, so the
+    embedded default is a directory, not per-process memory.
+    """
+    if env.str("CACHE_URL", default=""):
+        return env.cache_url("CACHE_URL")
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(default_dir),
+    }

@@ -12,12 +12,15 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="store-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not env.str("CACHE_URL", default=""):
+    # One directory per run, so parallel runs do not share rate-limit counters.
+    CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="store-test-cache-")  # noqa: F405
 
 # Tests point these at the in-process simulator; never at Stripe.
 STRIPE_SECRET_KEY = "sk_test_simulator"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:9")
-STRIPE_TIMEOUT_SECONDS = 2.0
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=2.0)
 STRIPE_MAX_NETWORK_RETRIES = 0
 SERVE_MEDIA = True
 # Serve static files straight from the apps, without collectstatic, for the live server.

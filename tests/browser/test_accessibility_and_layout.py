@@ -26,12 +26,6 @@ pytestmark = [
 PHONE = {"width": 375, "height": 740}
 
 
-@pytest.fixture
-def context_options() -> dict:
-    # The simulator's page, like Stripe's, forbids scripts (CSP); axe has to be let in.
-    return {"bypass_csp": True}
-
-
 def test_the_shop_and_payment_pages_pass_axe_through_a_purchase(page, shop_server, stripe_sim):
     page.goto(f"{shop_server.url}/")
     assert axe_violations(page) == []
