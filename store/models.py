@@ -113,6 +113,12 @@ class Order(models.Model):
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
     customer_email = models.EmailField(blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
+    # Something a person must look at: Stripe's payment disagrees with the order, or money
+    # arrived for an order that had ended. Set by the payment flow, cleared by nobody.
+    needs_attention = models.BooleanField(default=False, db_index=True)
+    attention_reason = models.CharField("needs attention because", max_length=255, blank=True)
+    # The shopper cancelled while Stripe could not be reached: reconcile closes the session.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -142,7 +148,7 @@ class Order(models.Model):
         return bool(updated)
 
     def mark_paid(self, *, payment_intent_id: str, customer_email: str) -> bool:
-        """Pending (or given up on, if Stripe still took the money) -> paid, exactly once."""
+        """Pending (or ended, if Stripe still took the money) -> paid, exactly once."""
         now = timezone.now()
         updated = (
             Order.objects.filter(pk=self.pk)
@@ -161,6 +167,19 @@ class Order(models.Model):
 
     def mark_cancelled(self) -> bool:
         return self._leave_pending(self.Status.CANCELLED)
+
+    def request_cancel(self) -> None:
+        """Remember a cancel Stripe could not be told about, for reconcile to finish."""
+        Order.objects.filter(
+            pk=self.pk, status=self.Status.PENDING, cancel_requested_at__isnull=True
+        ).update(cancel_requested_at=timezone.now(), updated_at=timezone.now())
+        self.refresh_from_db(fields=["cancel_requested_at"])
+
+    def flag_for_attention(self, reason: str) -> None:
+        Order.objects.filter(pk=self.pk).update(
+            needs_attention=True, attention_reason=reason[:255], updated_at=timezone.now()
+        )
+        self.refresh_from_db(fields=["needs_attention", "attention_reason"])
 
     def mark_expired(self) -> bool:
         return self._leave_pending(self.Status.EXPIRED)

@@ -21,6 +21,7 @@ class SalesSummary:
     paid_last_7_days: int
     revenue_last_7_days: int
     pending: int
+    needs_attention: int
 
     @property
     def display_revenue_today(self) -> str:
@@ -32,7 +33,7 @@ class SalesSummary:
 
 
 def sales_summary(now: datetime | None = None) -> SalesSummary:
-    """Paid orders and revenue today and in the last 7 days (shop time zone), pending count."""
+    """Paid orders and revenue today and in the last 7 days (shop time zone), and what waits."""
     now = timezone.localtime(now)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=6)
@@ -44,5 +45,6 @@ def sales_summary(now: datetime | None = None) -> SalesSummary:
         paid_last_7_days=Count("pk", filter=paid & Q(paid_at__gte=week)),
         revenue_last_7_days=Sum("amount_total", filter=paid & Q(paid_at__gte=week), default=0),
         pending=Count("pk", filter=Q(status=Order.Status.PENDING)),
+        needs_attention=Count("pk", filter=Q(needs_attention=True)),
     )
     return SalesSummary(currency=currency, **figures)

@@ -11,7 +11,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
 )
@@ -109,8 +108,9 @@ def checkout_cancel(request: HttpRequest, public_id) -> HttpResponse:
     except payments.PaymentError:
         messages.warning(
             request,
-            "Checkout cancelled. Nothing was charged. "
-            "(Stripe could not be reached to close the payment page; it expires on its own.)",
+            f"We could not reach Stripe to close the payment page for order #{order.number}. "
+            "Nothing has been charged; we will cancel the order as soon as Stripe answers. "
+            "Please do not pay on that page.",
         )
         return HttpResponseSeeOther(SHOP_URL)
     _tell_outcome(request, order, outcome)
@@ -127,12 +127,15 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = payments.verify_event(request.body, request.headers.get("Stripe-Signature"))
     except payments.InvalidWebhook as error:
         logger.warning("Rejected a Stripe webhook: %s", error)
-        return HttpResponseBadRequest("invalid webhook")
+        return JsonResponse({"error": f"invalid webhook: {error}"}, status=400)
     try:
         outcome = payments.handle_event(event)
     except Exception:
         # Stripe retries on 5xx; the error is kept on the event row for staff.
-        logger.exception("Stripe event %s (%s) failed; Stripe will retry", event.id, event.type)
+        logger.exception(
+            "A Stripe event failed; Stripe will retry",
+            extra={"event_id": event.id, "event_type": event.type},
+        )
         return JsonResponse({"error": "processing failed"}, status=500)
     return JsonResponse({"received": True, "outcome": outcome.value})
 

@@ -14,6 +14,7 @@ from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import (
+    BooleanColumn,
     Column,
     DateColumn,
     LiveStatusTagColumn,
@@ -145,6 +146,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
     inspect_view_fields = [
         "number",
         "status",
+        "attention_reason",
         "display_total",
         "lines",
         "customer_email",
@@ -158,11 +160,16 @@ class OrderViewSet(ReadOnlyModelViewSet):
     list_display = [
         Column("number", label="Order", sort_key="pk"),
         StatusTagColumn("get_status_display", label="Status", sort_key="status"),
+        BooleanColumn("needs_attention", label="Needs attention"),
         Column("display_total", label="Total", sort_key="amount_total"),
         Column("customer_email", label="Email"),
         DateColumn("created_at", label="Created", sort_key="created_at"),
     ]
-    list_filter = {"status": ["exact"], "created_at": ["date__gte", "date__lte"]}
+    list_filter = {
+        "status": ["exact"],
+        "needs_attention": ["exact"],
+        "created_at": ["date__gte", "date__lte"],
+    }
     search_fields = ["id", "customer_email", "stripe_session_id"]
     ordering = ["-created_at"]
     list_export = ["number", "status", "amount_total", "currency", "customer_email", "created_at"]

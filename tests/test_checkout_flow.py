@@ -73,7 +73,10 @@ def test_the_checkout_session_is_built_from_the_order(shopper, stripe_sim):
         },
     ]
     assert params["client_reference_id"] == str(order.pk)
-    assert params["metadata"] == {"order_id": str(order.pk)}
+    assert params["metadata"] == {
+        "order_id": str(order.pk),
+        "mini_store_order": str(order.public_id),
+    }
     assert params["success_url"].endswith("/checkout/success/?session_id={CHECKOUT_SESSION_ID}")
     assert params["cancel_url"].endswith(f"/checkout/cancel/{order.public_id}/")
     assert int(params["expires_at"]) - order.created_at.timestamp() >= 30 * 60
@@ -144,8 +147,10 @@ def test_an_amount_mismatch_is_not_marked_paid(shopper, stripe_sim, paid_signals
 
     order.refresh_from_db()
     assert order.status == "pending" and order.paid_at is None
+    assert order.needs_attention
+    assert order.attention_reason.startswith("Stripe's payment does not match the order")
     assert paid_signals == []
-    assert any("NOT marking order" in record.message for record in caplog.records)
+    assert any("NOT marking the order paid" in record.message for record in caplog.records)
     assert any("could not match the payment" in message for message in messages(landing))
     assert my_orders(landing) == []
 

@@ -172,3 +172,16 @@ def test_failed_stripe_events_are_visible_to_staff(admin_client, db):
     assert admin_client.post(
         f"/admin/stripe-events/delete/{WebhookEvent.objects.get().pk}/"
     ).status_code in (403, 404)
+
+
+def test_orders_needing_attention_are_filtered_counted_and_explained(admin_client, orders):
+    flagged = make_order("pending", amount=30000)
+    flagged.flag_for_attention("Stripe's payment does not match the order: amount_total 100")
+
+    listing = admin_client.get(ORDERS, {"needs_attention": "true"})
+    assert listing_numbers(listing) == [str(flagged.number)]
+    dashboard = BeautifulSoup(admin_client.get("/admin/").content, "html.parser")
+    link = dashboard.select_one("a[href='/admin/orders/?needs_attention=true']")
+    assert link.text == "1 order needs attention"
+    page = admin_client.get(f"{ORDERS}inspect/{flagged.pk}/").content.decode()
+    assert "Stripe&#x27;s payment does not match the order" in page

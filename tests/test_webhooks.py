@@ -117,17 +117,55 @@ def test_a_session_that_is_not_ours_is_acknowledged(client, db, stripe_sim):
     assert (response.status_code, response.json()["outcome"]) == (200, "not_ours")
 
 
-def test_a_session_with_our_reference_but_no_order_is_retried(client, db, stripe_sim):
-    ours_but_missing = _foreign_session(stripe_sim, metadata={"order_id": "424242"})
-    response = deliver(
-        client, stripe_sim.build_event("checkout.session.completed", ours_but_missing)
+def test_another_integrations_session_with_a_plain_order_id_is_not_ours(client, db, stripe_sim):
+    """Issue 9: another integration's `order_id`/`client_reference_id` used to give 500 forever."""
+    foreign = _foreign_session(
+        stripe_sim, metadata={"order_id": "1"}, client_reference_id="user_42"
     )
-    assert response.status_code == 500
-    record = WebhookEvent.objects.get()
-    assert record.processed_at is None and "UnknownOrder" in record.error
+    response = deliver(client, stripe_sim.build_event("checkout.session.completed", foreign))
+    assert (response.status_code, response.json()["outcome"]) == (200, "not_ours")
+    assert WebhookEvent.objects.get().processed_at is not None
 
 
-def _foreign_session(stripe_sim, metadata: dict) -> dict:
+def test_a_session_naming_an_order_we_do_not_have_is_acknowledged(client, db, stripe_sim, caplog):
+    missing = _foreign_session(stripe_sim, metadata={"mini_store_order": str(uuid.uuid4())})
+    response = deliver(client, stripe_sim.build_event("checkout.session.completed", missing))
+    assert (response.status_code, response.json()["outcome"]) == (200, "not_ours")
+    assert "names an order this shop does not have" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1, 2]",
+        b'"an event"',
+        b"null",
+        b'{"id": "evt_1"}',
+        b'{"id": "evt_1", "type": "checkout.session.completed"}',
+        b'{"id": "evt_1", "type": "checkout.session.completed", "data": []}',
+        b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}}',
+        b'{"type": "checkout.session.completed", "data": {"object": {"id": "cs_test_1"}}}',
+    ],
+    ids=[
+        "array",
+        "string",
+        "null",
+        "no-type",
+        "no-data",
+        "data-not-object",
+        "no-id",
+        "no-event-id",
+    ],
+)
+def test_signed_but_malformed_events_get_a_400_json_answer(client, db, body):
+    response = deliver(client, body)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"].startswith("invalid webhook")
+    assert WebhookEvent.objects.count() == 0
+
+
+def _foreign_session(stripe_sim, metadata: dict, **params) -> dict:
     """A paid session created straight at 'Stripe', by something other than this shop."""
     other_shop = stripe.StripeClient(
         "sk_test_other_shop", base_addresses={"api": stripe_sim.api_base}
@@ -148,6 +186,7 @@ def _foreign_session(stripe_sim, metadata: dict) -> dict:
             "metadata": metadata,
             "success_url": "https://elsewhere.example/ok",
             "cancel_url": "https://elsewhere.example/no",
+            **params,
         }
     )
     stripe_sim.pay(session.id)

@@ -1,0 +1,40 @@
+"""Everything that talks to Stripe, and the rules that keep an order paid exactly once.
+
+- ``checkout``: the pending order, then its Checkout Session.
+- ``finalize``: :func:`fulfill_checkout`, which the success page, the webhook
+  and reconcile all end in; it re-reads the session and marks paid once.
+- ``cancel``, ``reconcile``, ``webhooks``: the other ways an order moves.
+- ``stripe_api``: the client and what the shop writes on a session.
+"""
+
+from store.payments.cancel import cancel_checkout
+from store.payments.checkout import CheckoutLine, session_expiry, start_checkout, started_checkout
+from store.payments.finalize import fulfill_checkout
+from store.payments.outcomes import (
+    AlreadyPaid,
+    CheckoutUnavailable,
+    InvalidWebhook,
+    Outcome,
+    PaymentError,
+)
+from store.payments.reconcile import ReconcileReport, reconcile_pending
+from store.payments.webhooks import EVENT_HANDLERS, handle_event, verify_event
+
+__all__ = [
+    "EVENT_HANDLERS",
+    "AlreadyPaid",
+    "CheckoutLine",
+    "CheckoutUnavailable",
+    "InvalidWebhook",
+    "Outcome",
+    "PaymentError",
+    "ReconcileReport",
+    "cancel_checkout",
+    "fulfill_checkout",
+    "handle_event",
+    "reconcile_pending",
+    "session_expiry",
+    "start_checkout",
+    "started_checkout",
+    "verify_event",
+]

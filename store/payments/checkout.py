@@ -1,0 +1,153 @@
+"""Starting a checkout: the pending order first, then its Checkout Session."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from store.models import Order, OrderLine, Product
+from store.payments.outcomes import AlreadyPaid, CheckoutUnavailable
+from store.payments.stripe_api import (
+    ORDER_METADATA_KEY,
+    describe,
+    longest_stripe_call,
+    stripe_client,
+)
+
+logger = logging.getLogger(__name__)
+
+# Stripe's window for expires_at, counted from when it creates the session.
+SHORTEST_SESSION = timedelta(minutes=30)
+LONGEST_SESSION = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    product: Product
+    quantity: int
+
+
+def started_checkout(
+    *, browser_token: str, form_token: str, lines: Sequence[CheckoutLine]
+) -> Order | None:
+    """The order this very form already started (a double click, a resubmit), if any."""
+    key = _checkout_key(browser_token, form_token, lines)
+    return Order.objects.filter(checkout_key=key).first()
+
+
+def start_checkout(
+    *, browser_token: str, form_token: str, lines: Sequence[CheckoutLine], base_url: str
+) -> Order:
+    """Create (or find, for a re-posted form) the pending order and its Checkout Session.
+
+    Returns the order with ``checkout_url`` set. The session is created with an
+    idempotency key tied to the order, so two racing posts of one form get the
+    same session from Stripe. The order's row stays locked meanwhile, so a
+    double click's second request, and ``sync_orders``, wait or keep away.
+    """
+    order = _order_for_form(browser_token, form_token, lines)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PAID:
+            raise AlreadyPaid(order)
+        if order.stripe_session_id:
+            return order
+        if order.status != Order.Status.PENDING:
+            raise CheckoutUnavailable(order.failure_reason)
+        try:
+            session = stripe_client().v1.checkout.sessions.create(
+                params=_session_params(order, base_url, expires_at=session_expiry()),
+                options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
+            )
+        except stripe.StripeError as error:
+            logger.error(
+                "Checkout Session not created: %r",
+                error,
+                extra={"order_id": order.pk},
+            )
+            order.mark_failed(f"Checkout could not start: {describe(error)}")
+            failure = error
+        else:
+            order.attach_session(session.id, session.url)
+            return order
+    raise CheckoutUnavailable(str(failure)) from failure
+
+
+def session_expiry(now: datetime | None = None) -> datetime:
+    """When the Checkout Session should expire: STORE_CHECKOUT_EXPIRES_MINUTES from now.
+
+    Stripe counts its 30-minute minimum and 24-hour maximum from the moment it
+    creates the session, which is after this is computed (and later still for
+    an SDK retry of the same request), so the ends of the range keep a margin.
+    """
+    now = now or timezone.now()
+    margin = longest_stripe_call()
+    wanted = timedelta(minutes=settings.STORE_CHECKOUT_EXPIRES_MINUTES)
+    lifetime = min(max(wanted, SHORTEST_SESSION + margin), LONGEST_SESSION - margin)
+    return now + lifetime
+
+
+def _order_for_form(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
+    existing = started_checkout(browser_token=browser_token, form_token=form_token, lines=lines)
+    if existing:
+        return existing
+    key = _checkout_key(browser_token, form_token, lines)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                checkout_key=key,
+                browser_token=browser_token,
+                currency=settings.STORE_CURRENCY,
+                # Prices come from the database rows, never from the request.
+                amount_total=sum(line.product.price * line.quantity for line in lines),
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    product=line.product,
+                    product_name=line.product.name,
+                    unit_amount=line.product.price,
+                    quantity=line.quantity,
+                )
+                for line in lines
+            )
+    except IntegrityError:
+        # The same form posted at the same moment: the other request made the order.
+        return Order.objects.get(checkout_key=key)
+    return order
+
+
+def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> str:
+    basket = ",".join(f"{line.product.pk}x{line.quantity}" for line in lines)
+    return hashlib.sha256(f"{browser_token}|{form_token}|{basket}".encode()).hexdigest()
+
+
+def _session_params(order: Order, base_url: str, *, expires_at: datetime) -> dict:
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": order.currency,
+                    "unit_amount": line.unit_amount,
+                    "product_data": {"name": line.product_name},
+                },
+            }
+            for line in order.lines.all()
+        ],
+        "client_reference_id": str(order.pk),
+        "metadata": {"order_id": str(order.pk), ORDER_METADATA_KEY: str(order.public_id)},
+        "success_url": base_url + reverse("store:success") + "?session_id={CHECKOUT_SESSION_ID}",
+        "cancel_url": base_url + reverse("store:cancel", args=[order.public_id]),
+        "expires_at": int(expires_at.timestamp()),
+    }

@@ -1,0 +1,108 @@
+"""Finalizing: one function for the success page, webhooks and reconcile.
+
+:func:`fulfill_checkout` re-reads the Checkout Session from Stripe and moves
+the order with a conditional UPDATE under a row lock, so any number of
+callers, in any order or at the same moment, make one paid transition.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+from store.models import Order
+from store.payments.outcomes import Outcome
+from store.payments.stripe_api import metadata_of, order_public_id, retrieve_session
+from store.signals import order_paid
+
+logger = logging.getLogger(__name__)
+
+# Stripe's payment_status values that mean the money is there (or none is owed).
+SETTLED_PAYMENT_STATUSES = frozenset({"paid", "no_payment_required"})
+
+
+def fulfill_checkout(session_id: str) -> Outcome:
+    """Bring the order for ``session_id`` in line with what Stripe says; idempotent.
+
+    Raises PaymentError when Stripe cannot be asked. Sessions this shop did not
+    make (another integration on the same Stripe account) are NOT_OURS.
+    """
+    session = retrieve_session(session_id)
+    order = order_for_session(session)
+    if order is None:
+        return Outcome.NOT_OURS
+    return apply_session(order, session)
+
+
+def order_for_session(session) -> Order | None:
+    """The order a session belongs to: by its session id, else by the shop's metadata key."""
+    order = Order.objects.filter(stripe_session_id=session.id).first()
+    if order is not None:
+        return order
+    public_id = order_public_id(session)
+    if public_id is None:
+        return None
+    order = Order.objects.filter(public_id=public_id).first()
+    if order is None or (order.stripe_session_id and order.stripe_session_id != session.id):
+        logger.warning(
+            "Checkout Session names an order this shop does not have",
+            extra={"session_id": session.id, "order_public_id": str(public_id)},
+        )
+        return None
+    return order
+
+
+def apply_session(order: Order, session) -> Outcome:
+    with transaction.atomic():
+        # Serializes racing finalizers on PostgreSQL; SQLite's IMMEDIATE
+        # transactions already do. The conditional UPDATEs in the model decide.
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == Order.Status.PAID:
+            return Outcome.ALREADY_PAID
+        if session.payment_status in SETTLED_PAYMENT_STATUSES:
+            return _mark_paid(order, session)
+        if session.status == "expired":
+            return Outcome.EXPIRED if order.mark_expired() else Outcome.UNCHANGED
+        return Outcome.AWAITING_PAYMENT
+
+
+def mismatches(order: Order, session) -> list[str]:
+    """How Stripe's session disagrees with the order; empty when it matches."""
+    problems = []
+    if session.amount_total != order.amount_total:
+        problems.append(f"amount_total {session.amount_total} != {order.amount_total}")
+    if (session.currency or "").lower() != order.currency.lower():
+        problems.append(f"currency {session.currency} != {order.currency}")
+    reference = metadata_of(session).get("order_id") or session.client_reference_id
+    if reference != str(order.pk):
+        problems.append(f"order reference {reference} != {order.pk}")
+    return problems
+
+
+def _mark_paid(order: Order, session) -> Outcome:
+    problems = mismatches(order, session)
+    if problems:
+        logger.error(
+            "NOT marking the order paid: the Checkout Session disagrees: %s",
+            "; ".join(problems),
+            extra={"order_id": order.pk, "session_id": session.id},
+        )
+        order.flag_for_attention(f"Stripe's payment does not match the order: {problems[0]}")
+        return Outcome.MISMATCH
+    ended_as = order.status if order.status != Order.Status.PENDING else None
+    details = session.customer_details
+    email = (details["email"] if details else None) or ""
+    if not order.mark_paid(payment_intent_id=session.payment_intent or "", customer_email=email):
+        return Outcome.ALREADY_PAID
+    if ended_as:
+        logger.warning(
+            "Stripe collected payment for an order that had ended",
+            extra={"order_id": order.pk, "session_id": session.id, "ended_as": ended_as},
+        )
+        order.flag_for_attention(
+            f"Paid after it was {ended_as}: refund it, or fulfil it as a normal order."
+        )
+    logger.info("Order paid", extra={"order_id": order.pk, "session_id": session.id})
+    transaction.on_commit(lambda: order_paid.send(sender=Order, order=order))
+    return Outcome.PAID

@@ -1,0 +1,55 @@
+"""The Stripe client and what the shop writes on, and reads back from, a Checkout Session."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import stripe
+from django.conf import settings
+
+from store.payments.outcomes import PaymentError
+
+# Marks a Checkout Session as this shop's, and names its order (the order's public id).
+# Other integrations on the same Stripe account make sessions without it.
+ORDER_METADATA_KEY = "mini_store_order"
+
+
+def stripe_client() -> stripe.StripeClient:
+    """A client with a short timeout and few retries: a shopper is waiting."""
+    base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses=base_addresses,
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
+    )
+
+
+def longest_stripe_call() -> timedelta:
+    """How long one SDK call may take, retries included, with a minute to spare."""
+    attempts = settings.STRIPE_MAX_NETWORK_RETRIES + 1
+    return timedelta(minutes=1, seconds=settings.STRIPE_TIMEOUT_SECONDS * attempts)
+
+
+def retrieve_session(session_id: str):
+    try:
+        return stripe_client().v1.checkout.sessions.retrieve(session_id)
+    except stripe.StripeError as error:
+        raise PaymentError(describe(error)) from error
+
+
+def metadata_of(session) -> dict[str, str]:
+    return session.metadata.to_dict() if session.metadata else {}
+
+
+def order_public_id(session) -> uuid.UUID | None:
+    """The order a session was made for, if this shop made it."""
+    try:
+        return uuid.UUID(metadata_of(session).get(ORDER_METADATA_KEY, ""))
+    except ValueError:
+        return None
+
+
+def describe(error: stripe.StripeError) -> str:
+    return f"{type(error).__name__}: {error.user_message or error}"[:255]

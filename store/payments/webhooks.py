@@ -1,0 +1,119 @@
+"""Stripe's webhooks: verified, recorded by event id, processed once with their effect."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from store.models import WebhookEvent
+from store.payments.finalize import fulfill_checkout, order_for_session
+from store.payments.outcomes import InvalidWebhook, Outcome
+
+logger = logging.getLogger(__name__)
+
+
+def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
+    """The event, if Stripe signed it with our secret within the default tolerance.
+
+    A signed body must still look like an event (an id, a type, an object with
+    an id): anything else is refused as malformed rather than failing later.
+    """
+    if not signature:
+        raise InvalidWebhook("missing Stripe-Signature header")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except stripe.SignatureVerificationError as error:
+        raise InvalidWebhook(f"bad signature: {error}") from error
+    except (ValueError, TypeError, AttributeError) as error:
+        raise InvalidWebhook(f"body is not a Stripe event: {error}") from error
+    if not _looks_like_an_event(event):
+        raise InvalidWebhook("body is not a Stripe event: no id, type or data.object")
+    return event
+
+
+def _looks_like_an_event(event) -> bool:
+    if not isinstance(event, stripe.Event):
+        return False
+    fields = event.to_dict()
+    data = fields.get("data")
+    payload = data.get("object") if isinstance(data, dict) else None
+    return (
+        isinstance(fields.get("id"), str)
+        and isinstance(fields.get("type"), str)
+        and isinstance(payload, dict)
+        and isinstance(payload.get("id"), str)
+    )
+
+
+def handle_event(event: stripe.Event) -> Outcome:
+    """Process one verified event exactly once.
+
+    The event row is written in the same transaction as its effect: a
+    redelivery after success is a no-op, and a failure rolls both back (the
+    error is then kept on the row in a separate transaction) so Stripe retries.
+    """
+    try:
+        with transaction.atomic():
+            record, _ = WebhookEvent.objects.select_for_update().get_or_create(
+                event_id=event.id,
+                defaults={"type": event.type, "object_id": event.data.object.id},
+            )
+            if record.processed_at:
+                return Outcome.DUPLICATE
+            handler = EVENT_HANDLERS.get(event.type)
+            outcome = handler(event.data.object) if handler else Outcome.IGNORED
+            record.processed_at = timezone.now()
+            record.outcome = outcome.value
+            record.attempts += 1
+            record.error = ""
+            record.save()
+            return outcome
+    except Exception as error:
+        _record_failure(event, error)
+        raise
+
+
+def _on_session_paid(session) -> Outcome:
+    return fulfill_checkout(session.id)
+
+
+def _on_async_payment_failed(session) -> Outcome:
+    order = order_for_session(session)
+    if order is None:
+        return Outcome.NOT_OURS
+    return Outcome.FAILED if order.mark_failed("The payment failed") else Outcome.UNCHANGED
+
+
+def _on_session_expired(session) -> Outcome:
+    order = order_for_session(session)
+    if order is None:
+        return Outcome.NOT_OURS
+    return Outcome.EXPIRED if order.mark_expired() else Outcome.UNCHANGED
+
+
+EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
+    "checkout.session.completed": _on_session_paid,
+    "checkout.session.async_payment_succeeded": _on_session_paid,
+    "checkout.session.async_payment_failed": _on_async_payment_failed,
+    "checkout.session.expired": _on_session_expired,
+}
+
+
+def _record_failure(event: stripe.Event, error: Exception) -> None:
+    """Keep the error visible to staff; never mask the original failure."""
+    try:
+        record, _ = WebhookEvent.objects.get_or_create(
+            event_id=event.id, defaults={"type": event.type, "object_id": event.data.object.id}
+        )
+        record.attempts += 1
+        record.error = f"{type(error).__name__}: {error}"[:10_000]
+        record.save(update_fields=["attempts", "error"])
+    except Exception:
+        logger.exception(
+            "Could not record the failure of a Stripe event", extra={"event_id": event.id}
+        )
