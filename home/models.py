@@ -8,8 +8,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from store import shopper
-from store.forms import CheckoutForm
-from store.models import Order, Product
+from store.forms import CheckoutForm, products_for_sale
+from store.models import Order
 
 
 class HomePage(Page):
@@ -25,9 +25,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["checkout_form"] = checkout_form or CheckoutForm(
-            products=Product.objects.published()
-        )
+        context["checkout_form"] = checkout_form or CheckoutForm(products=products_for_sale())
         context["my_orders"] = my_orders(request)
         return context
 

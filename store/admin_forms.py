@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from store import money
+from store import money, stock
 
 
 class PriceInput(forms.TextInput):
@@ -45,5 +45,63 @@ class PriceField(forms.Field):
         return amount
 
 
+class StockInput(forms.NumberInput):
+    """The count, and (hidden) the count the editor was shown.
+
+    Saving then applies the editor's change to whatever is on hand by then, so
+    units sold while the form was open stay sold.
+    """
+
+    SHOWN_SUFFIX = "-as-shown"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shown: str | None = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        shown = value if self.shown is None else self.shown
+        return super().render(name, value, attrs, renderer) + forms.HiddenInput().render(
+            name + self.SHOWN_SUFFIX, shown, None, renderer
+        )
+
+
 class ProductForm(WagtailAdminModelForm):
+    """The product editor. Stock changes apply when saved, even as a draft: they are counts."""
+
     price = PriceField()
+    stock = forms.IntegerField(
+        required=False,
+        min_value=0,
+        widget=StockInput,
+        help_text=(
+            "Units on hand. Leave empty if you do not track stock. A change applies as soon "
+            "as you save, even a draft, and adds to or takes from what is on hand by then."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and self._shown_key in self.data:
+            # Re-rendered after an error: keep the count first shown, not the one typed.
+            self.fields["stock"].widget.shown = self.data[self._shown_key]
+
+    @property
+    def _shown_key(self) -> str:
+        return self.add_prefix("stock") + StockInput.SHOWN_SUFFIX
+
+    def save(self, commit=True):
+        product = super().save(commit=commit)
+        wanted = self.cleaned_data["stock"]
+        shown = self._stock_as_shown()
+        if product.pk and wanted != shown:
+            stock.change_count(product, shown, wanted)
+        return product
+
+    def _stock_as_shown(self) -> int | None:
+        """The count the editor saw (the form's hidden copy), else the one loaded now."""
+        if self._shown_key not in self.data:
+            return self.initial.get("stock")
+        try:
+            return forms.IntegerField(required=False).clean(self.data[self._shown_key])
+        except forms.ValidationError:
+            return self.initial.get("stock")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 
-from store import money
+from store import money, stock
 from store.models import Product
 
 MAX_QUANTITY = 10
+# Stripe takes at most 100 line items in a payment-mode Checkout Session.
+MAX_LINES = 100
 QUANTITY_PREFIX = "quantity_"
 # Posted by the browser besides the quantities; anything else is refused.
 ALLOWED_EXTRA_FIELDS = {"csrfmiddlewaretoken", "form_token"}
@@ -21,13 +25,40 @@ OUT_OF_DATE = (
 )
 
 
+def products_for_sale() -> QuerySet[Product]:
+    """The published products, with the units live checkouts hold (``stock.available``)."""
+    return stock.with_held_units(Product.objects.published())
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    """One product on the shop page, with its quantity field and what is left of it."""
+
+    product: Product
+    field: forms.BoundField
+    available: int | None  # None: stock not tracked
+
+    @property
+    def sold_out(self) -> bool:
+        return self.available == 0
+
+    @property
+    def few_left(self) -> bool:
+        return self.available is not None and 0 < self.available <= stock.LOW_STOCK
+
+    @property
+    def max_quantity(self) -> int:
+        return MAX_QUANTITY if self.available is None else min(MAX_QUANTITY, self.available)
+
+
 class CheckoutForm(forms.Form):
-    """Quantities for the published products.
+    """Quantities for the published products, within what is left of each.
 
     ``form_token`` is minted when the form is rendered, so posting the same
     rendered form twice (double click, resubmit) is recognisably one checkout.
     A post without one (a script, not the page) is simply a new checkout.
-    Prices never come from the request: only quantities are read.
+    Prices never come from the request: only quantities are read. What is left
+    is checked here for a helpful message; the checkout itself holds the units.
     """
 
     form_token = forms.UUIDField(
@@ -40,20 +71,29 @@ class CheckoutForm(forms.Form):
         kwargs.setdefault("initial", {"form_token": uuid.uuid4()})
         super().__init__(*args, **kwargs)
         self.products = list(products)
+        self.available = {product.pk: stock.available(product) for product in self.products}
         for product in self.products:
-            self.fields[self.field_name(product)] = forms.IntegerField(
-                label=product.name,
-                min_value=0,
-                max_value=MAX_QUANTITY,
-                initial=0,
-                required=False,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-                error_messages={
-                    "invalid": f"Enter a whole number of {product.name} from 0 to {MAX_QUANTITY}.",
-                    "min_value": f"The quantity of {product.name} cannot be negative.",
-                    "max_value": f"You can buy at most {MAX_QUANTITY} of {product.name} at once.",
-                },
-            )
+            self.fields[self.field_name(product)] = self._quantity_field(product)
+
+    def _quantity_field(self, product: Product) -> forms.IntegerField:
+        name, left = product.name, self.available[product.pk]
+        too_many = f"You can buy at most {MAX_QUANTITY} of {name} at once."
+        if left == 0:
+            too_many = f"Sorry, {name} is sold out."
+        elif left is not None and left < MAX_QUANTITY:
+            too_many = f"Only {left} {name} left: choose at most {left}."
+        return forms.IntegerField(
+            label=name,
+            min_value=0,
+            max_value=MAX_QUANTITY if left is None else min(MAX_QUANTITY, left),
+            initial=0,
+            required=False,
+            error_messages={
+                "invalid": f"Enter a whole number of {name} from 0 to {MAX_QUANTITY}.",
+                "min_value": f"The quantity of {name} cannot be negative.",
+                "max_value": too_many,
+            },
+        )
 
     @property
     def next_form_token(self) -> str:
@@ -64,10 +104,21 @@ class CheckoutForm(forms.Form):
     def field_name(product: Product) -> str:
         return f"{QUANTITY_PREFIX}{product.pk}"
 
-    def items(self) -> Iterator[tuple[Product, forms.BoundField]]:
-        """(product, its quantity field), in shop order, for the template."""
+    def items(self) -> Iterator[ProductChoice]:
+        """What the shop page lists, in shop order."""
         for product in self.products:
-            yield product, self[self.field_name(product)]
+            yield ProductChoice(product, self[self.field_name(product)], self.available[product.pk])
+
+    def ran_short(self) -> bool:
+        """Refused only because less is left than asked for (someone else was quicker)."""
+        short = [
+            product
+            for product in self.products
+            if self.available[product.pk] is not None
+            and self.available[product.pk] < MAX_QUANTITY
+            and self.has_error(self.field_name(product), code="max_value")
+        ]
+        return bool(short) and len(short) == len(self.errors)
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -78,6 +129,12 @@ class CheckoutForm(forms.Form):
         lines = [(product, quantity) for product, quantity in lines if quantity > 0]
         if not self.errors and not lines:
             raise forms.ValidationError("Choose at least one product.", code="empty")
+        if len(lines) > MAX_LINES:
+            raise forms.ValidationError(
+                f"A checkout can hold at most {MAX_LINES} different products. "
+                "Please split your order in two.",
+                code="too_many_lines",
+            )
         total = sum(product.price * quantity for product, quantity in lines)
         if lines:
             try:

@@ -44,6 +44,13 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
     price = models.PositiveIntegerField(
         help_text="In the store currency's minor unit (paise for INR)."
     )
+    # Units on hand; None means not tracked (never sold out). Can go below zero only when
+    # Stripe took money for units no longer held, and then the order is flagged.
+    stock = models.IntegerField(
+        null=True,
+        blank=True,
+        help_text="Units on hand. Leave empty if you do not track stock for this product.",
+    )
     image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,6 +74,23 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Stock moves only by explicit UPDATEs (a sale, an editor's adjustment): a form or
+        # revision loaded before a sale must not put the sold units back when saved.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "stock"
+            ]
+        super().save(*args, **kwargs)
+
+    def with_content_json(self, content):
+        """A revision's content, with today's stock: revisions never bring back old counts."""
+        product = super().with_content_json(content)
+        product.stock = self.stock
+        return product
 
     @property
     def display_price(self) -> str:
@@ -119,6 +143,11 @@ class Order(models.Model):
     attention_reason = models.CharField("needs attention because", max_length=255, blank=True)
     # The shopper cancelled while Stripe could not be reached: reconcile closes the session.
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    # When the Checkout Session expires; until then a pending order holds its units.
+    checkout_expires_at = models.DateTimeField(null=True, blank=True)
+    # Stripe completed the checkout with a payment that settles later (a bank debit):
+    # the order stays pending and keeps holding its units until it succeeds or fails.
+    payment_processing = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -160,9 +189,18 @@ class Order(models.Model):
                 stripe_payment_intent_id=payment_intent_id,
                 customer_email=customer_email,
                 failure_reason="",
+                payment_processing=False,
             )
         )
         self.refresh_from_db()
+        return bool(updated)
+
+    def mark_processing(self) -> bool:
+        """Checkout completed with a payment that settles later: keep holding, keep pending."""
+        updated = Order.objects.filter(
+            pk=self.pk, status=self.Status.PENDING, payment_processing=False
+        ).update(payment_processing=True, updated_at=timezone.now())
+        self.refresh_from_db(fields=["payment_processing"])
         return bool(updated)
 
     def mark_cancelled(self) -> bool:
@@ -190,7 +228,11 @@ class Order(models.Model):
     def _leave_pending(self, status: str, **fields) -> bool:
         """Only pending orders end this way; a paid order never changes back."""
         updated = Order.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-            status=status, checkout_key=None, updated_at=timezone.now(), **fields
+            status=status,
+            checkout_key=None,
+            payment_processing=False,
+            updated_at=timezone.now(),
+            **fields,
         )
         self.refresh_from_db()
         return bool(updated)

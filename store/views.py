@@ -19,9 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
 
-from store import payments, shopper, throttling
-from store.forms import CheckoutForm
-from store.models import Order, Product
+from store import payments, shopper, stock, throttling
+from store.forms import CheckoutForm, products_for_sale
+from store.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
-    form = CheckoutForm(request.POST, products=Product.objects.published())
+    form = CheckoutForm(request.POST, products=products_for_sale())
     if not form.is_valid():
-        return _shop_page(request, form, status=400)
+        return _shop_page(request, form, status=409 if form.ran_short() else 400)
     basket = {
         "browser_token": shopper.browser_token(request),
         "form_token": str(form.cleaned_data["form_token"]),
@@ -67,6 +67,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             request, f"You have already paid for this basket: order #{already.order.number}."
         )
         return HttpResponseSeeOther(SHOP_URL)
+    except stock.SoldOut as sold_out:
+        return _sold_out(request, sold_out)
     except payments.CheckoutUnavailable:
         messages.error(request, NOT_CHARGED_RETRY)
         return _shop_page(request, form)
@@ -170,6 +172,14 @@ def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome)
             request,
             f"The payment for order #{number} failed. Nothing was charged; please try again.",
         )
+
+
+def _sold_out(request: HttpRequest, sold_out: stock.SoldOut) -> HttpResponse:
+    """409: the shopper's quantities checked again against what is left now."""
+    form = CheckoutForm(request.POST, products=products_for_sale())
+    form.is_valid()
+    form.add_error(None, str(sold_out))
+    return _shop_page(request, form, status=409)
 
 
 def _too_many_checkouts(request: HttpRequest, form: CheckoutForm) -> HttpResponse:

@@ -28,6 +28,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from store import stock
 from store.admin_forms import ProductForm
 from store.models import Order, Product, WebhookEvent
 from store.reports import sales_summary
@@ -40,6 +41,17 @@ class LastChangeColumn(UpdatedAtColumn):
         return super().get_value(instance) or instance.updated_at
 
 
+def tracked(product: Product, figure: str) -> int | str:
+    """On hand, held by live checkouts, or left (below zero if oversold); a dash if untracked."""
+    if product.stock is None:
+        return "—"
+    return {
+        "stock": product.stock,
+        "held": product.held_units,
+        "left": product.stock - product.held_units,
+    }[figure]
+
+
 class ProductViewSet(SnippetViewSet):
     model = Product
     icon = "tag"
@@ -49,6 +61,9 @@ class ProductViewSet(SnippetViewSet):
     list_display = [
         "name",
         Column("display_price", label="Price"),
+        Column("stock", label="Stock", accessor=lambda product: tracked(product, "stock")),
+        Column("held", label="Held", accessor=lambda product: tracked(product, "held")),
+        Column("available", label="Available", accessor=lambda product: tracked(product, "left")),
         LiveStatusTagColumn(),
         LastChangeColumn(),
     ]
@@ -57,12 +72,18 @@ class ProductViewSet(SnippetViewSet):
     search_fields = ["name", "slug"]
     search_backend_name = None
     ordering = ["sort_order", "name"]
+
+    def get_queryset(self, request):
+        # Held = units in live checkouts; available can go below zero when oversold.
+        return stock.with_held_units(Product.objects.all())
+
     edit_handler = ObjectList(
         [
             FieldPanel("name"),
             FieldPanel("slug"),
             FieldPanel("description"),
             FieldPanel("price"),
+            FieldPanel("stock"),
             FieldPanel("image"),
         ],
         base_form_class=ProductForm,

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from store import stock
 from store.models import Order, OrderLine, Product
 from store.payments.outcomes import AlreadyPaid, CheckoutUnavailable
 from store.payments.stripe_api import (
@@ -65,7 +66,7 @@ def start_checkout(
             raise CheckoutUnavailable(order.failure_reason)
         try:
             session = stripe_client().v1.checkout.sessions.create(
-                params=_session_params(order, base_url, expires_at=session_expiry()),
+                params=_session_params(order, base_url),
                 options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
             )
         except stripe.StripeError as error:
@@ -103,12 +104,16 @@ def _order_for_form(browser_token: str, form_token: str, lines: Sequence[Checkou
     key = _checkout_key(browser_token, form_token, lines)
     try:
         with transaction.atomic():
+            # Raises SoldOut, creating nothing; else the units are held by the new order.
+            stock.hold({line.product.pk: line.quantity for line in lines})
             order = Order.objects.create(
                 checkout_key=key,
                 browser_token=browser_token,
                 currency=settings.STORE_CURRENCY,
                 # Prices come from the database rows, never from the request.
                 amount_total=sum(line.product.price * line.quantity for line in lines),
+                # The hold and the Checkout Session end at the same moment.
+                checkout_expires_at=session_expiry(),
             )
             OrderLine.objects.bulk_create(
                 OrderLine(
@@ -131,7 +136,8 @@ def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutL
     return hashlib.sha256(f"{browser_token}|{form_token}|{basket}".encode()).hexdigest()
 
 
-def _session_params(order: Order, base_url: str, *, expires_at: datetime) -> dict:
+def _session_params(order: Order, base_url: str) -> dict:
+    expires_at = order.checkout_expires_at or session_expiry()
     return {
         "mode": "payment",
         "line_items": [

@@ -11,6 +11,7 @@ import logging
 
 from django.db import transaction
 
+from store import stock
 from store.models import Order
 from store.payments.outcomes import Outcome
 from store.payments.stripe_api import metadata_of, order_public_id, retrieve_session
@@ -80,6 +81,20 @@ def mismatches(order: Order, session) -> list[str]:
     return problems
 
 
+def _flag_late_payment(order: Order, session, ended_as: str | None, oversold: list[str]) -> None:
+    """Money arrived after the order had ended, or for units no longer held: staff decide."""
+    logger.warning(
+        "Stripe collected payment for an order that had ended or for units no longer held",
+        extra={"order_id": order.pk, "session_id": session.id, "ended_as": ended_as},
+    )
+    reasons = []
+    if ended_as:
+        reasons.append(f"Paid after it was {ended_as}")
+    if oversold:
+        reasons.append(f"Oversold: {', '.join(oversold)} (stock is now below zero)")
+    order.flag_for_attention("; ".join(reasons) + ". Refund it, or fulfil it as a normal order.")
+
+
 def _mark_paid(order: Order, session) -> Outcome:
     problems = mismatches(order, session)
     if problems:
@@ -91,18 +106,14 @@ def _mark_paid(order: Order, session) -> Outcome:
         order.flag_for_attention(f"Stripe's payment does not match the order: {problems[0]}")
         return Outcome.MISMATCH
     ended_as = order.status if order.status != Order.Status.PENDING else None
+    was_holding = stock.is_holding(order)
     details = session.customer_details
     email = (details["email"] if details else None) or ""
     if not order.mark_paid(payment_intent_id=session.payment_intent or "", customer_email=email):
         return Outcome.ALREADY_PAID
-    if ended_as:
-        logger.warning(
-            "Stripe collected payment for an order that had ended",
-            extra={"order_id": order.pk, "session_id": session.id, "ended_as": ended_as},
-        )
-        order.flag_for_attention(
-            f"Paid after it was {ended_as}: refund it, or fulfil it as a normal order."
-        )
+    oversold = stock.consume(order, was_holding=was_holding)
+    if ended_as or oversold:
+        _flag_late_payment(order, session, ended_as, oversold)
     logger.info("Order paid", extra={"order_id": order.pk, "session_id": session.id})
     transaction.on_commit(lambda: order_paid.send(sender=Order, order=order))
     return Outcome.PAID
