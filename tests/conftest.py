@@ -7,7 +7,7 @@ from django.db import connection
 
 from store.models import Product
 from store.signals import order_paid
-from store.simulator import StripeSimulator
+from stripe_simulator import StripeSimulator
 
 
 def make_product(

@@ -53,9 +53,26 @@ class Shopper:
         return self.submit(self.checkout_form(), **quantities)
 
     def pay(self, checkout_url: str, card: str = SUCCESS_CARD) -> requests.Response:
+        """Submit Stripe's page as a browser does: its prefilled fields, this card, Pay."""
+        form = self.payment_form(checkout_url)
         return self.http.post(
-            checkout_url, data={"card": card, "action": "pay"}, allow_redirects=False, timeout=10
+            checkout_url,
+            data={**form, "card": card, "action": "pay"},
+            allow_redirects=False,
+            timeout=10,
         )
+
+    def payment_form(self, checkout_url: str) -> dict[str, str]:
+        """The fields of Stripe's page as rendered (none once the session is closed)."""
+        page = BeautifulSoup(self.get(checkout_url).text, "html.parser")
+        form = page.select_one("form")
+        if form is None:
+            return {}
+        fields = {field["name"]: field.get("value", "") for field in form.select("input")}
+        for select in form.select("select"):
+            chosen = select.select_one("option[selected]") or select.select_one("option")
+            fields[select["name"]] = chosen["value"]
+        return fields
 
     def cancel_on_stripe(self, checkout_url: str) -> requests.Response:
         return self.http.post(checkout_url, data={"action": "cancel"}, allow_redirects=False)
