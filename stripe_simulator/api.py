@@ -21,7 +21,7 @@ from stripe.params.checkout import SessionExpireParams, SessionRetrieveParams
 
 from stripe_simulator import rules
 from stripe_simulator.faults import Faults
-from stripe_simulator.objects import new_id
+from stripe_simulator.objects import EventRequest, new_id
 from stripe_simulator.payments import Payments
 from stripe_simulator.refunds import Refunds
 from stripe_simulator.sessions import Sessions
@@ -42,7 +42,6 @@ from stripe_simulator.wire import (
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-Origin = dict[str, str | None]  # an event's ``request``: which API request caused it
 Execute = Callable[[], dict[str, Any]]
 
 
@@ -55,7 +54,8 @@ class Call:
     arrived_at: float
 
     @property
-    def origin(self) -> Origin:
+    def origin(self) -> EventRequest:
+        """What the events this request causes carry as their ``request``."""
         return {"id": self.id, "idempotency_key": self.idempotency_key}
 
 

@@ -23,6 +23,7 @@ from stripe_simulator.state import State
 from stripe_simulator.wire import SimulatorApiError
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+ACTIONS = ("pay", "pay_by_bank_debit", "cancel")  # the page's buttons
 DETAIL_FIELDS = tuple(field.name for field in dataclasses.fields(ShopperDetails))
 PAYMENT_ERRORS = {
     PaymentOutcome.DECLINED: (HTTPStatus.PAYMENT_REQUIRED, page.DECLINED_MESSAGE, "card"),
@@ -94,7 +95,12 @@ class HostedPage:
         if session["status"] != "open":
             return self._closed(snapshot, HTTPStatus.CONFLICT)
         action = form.get("action", "pay")
-        if action == "cancel" and session["cancel_url"]:
+        if action not in ACTIONS:
+            return self.show(session_id, HTTPStatus.BAD_REQUEST)
+        if action == "cancel":
+            # Stripe's back link exists only when the session has a cancel_url.
+            if not session["cancel_url"]:
+                return self.show(session_id, HTTPStatus.BAD_REQUEST)
             return redirect(session["cancel_url"])
         details = ShopperDetails(**{name: form.get(name, "").strip() for name in DETAIL_FIELDS})
         problems = details_problems(

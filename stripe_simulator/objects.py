@@ -18,6 +18,8 @@ import stripe
 from stripe_simulator.rules import HOSTED_UI_MODE, SessionRequest, ShopperDetails
 
 ID_ALPHABET = string.ascii_letters + string.digits
+# An event's ``request``: the API request that caused it; None when Stripe acted by itself.
+EventRequest = dict[str, str | None] | None
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
 SESSION_TEMPLATE: dict[str, Any] = {
@@ -239,7 +241,7 @@ def event(
     obj: dict[str, Any],
     *,
     created: int,
-    request: dict[str, str | None] | None,
+    request: EventRequest,
     pending_webhooks: int,
     previous_attributes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from http import HTTPStatus
 from typing import Any
 
 from stripe_simulator import objects
+from stripe_simulator.objects import EventRequest
 from stripe_simulator.rules import ListRequest, RefundRequest, refundable_amount
 from stripe_simulator.state import Clock, State
 from stripe_simulator.webhooks import Webhooks
@@ -30,9 +31,7 @@ class Refunds:
         self._webhooks = webhooks
         self.pending_next = 0
 
-    def create(
-        self, request: RefundRequest, origin: dict[str, str | None] | None
-    ) -> dict[str, Any]:
+    def create(self, request: RefundRequest, origin: EventRequest) -> dict[str, Any]:
         """``POST /v1/refunds`` (or the Dashboard when ``origin`` is None)."""
         intent = self._intent_for(request)
         if intent["status"] != "succeeded":

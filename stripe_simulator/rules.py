@@ -129,7 +129,7 @@ def session_request(params: dict[str, Any], now: float) -> SessionRequest:
 
 
 def _check_modelled(params: dict[str, Any]) -> None:
-    """Parameters that are valid at Stripe but change what the simulator does not model."""
+    """Refuse, rather than ignore, what Stripe accepts but the simulator does not model."""
     if "mode" not in params:
         raise missing("mode")
     if params["mode"] != "payment":

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from stripe_simulator import objects
+from stripe_simulator.objects import EventRequest
 from stripe_simulator.rules import SessionRequest
 from stripe_simulator.state import Clock, State
 from stripe_simulator.webhooks import Webhooks
@@ -49,7 +50,7 @@ class Sessions:
         session = self.session(session_id)
         return copy.deepcopy(session) | self._state.overrides.get(session_id, {})
 
-    def expire(self, session_id: str, request: dict[str, str | None] | None) -> dict[str, Any]:
+    def expire(self, session_id: str, request: EventRequest) -> dict[str, Any]:
         session = self.session(session_id)
         if session["status"] != "open":
             raise SimulatorApiError(
@@ -69,7 +70,7 @@ class Sessions:
     def emit(self, event_type: str, session_id: str) -> None:
         self._webhooks.emit(event_type, self.public(session_id))
 
-    def _expire(self, session: dict[str, Any], request: dict[str, str | None] | None) -> None:
+    def _expire(self, session: dict[str, Any], request: EventRequest) -> None:
         close(session, "expired")
         self._webhooks.emit("checkout.session.expired", self.public(session["id"]), request=request)
 

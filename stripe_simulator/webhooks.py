@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from stripe_simulator import objects
+from stripe_simulator.objects import EventRequest
 from stripe_simulator.state import Clock, ScheduledDelivery, State, WebhookDelivery
 
 # Stripe retries for up to three days in live mode, each wait longer than the last.
@@ -89,7 +90,7 @@ class Webhooks:
         event_type: str,
         obj: dict[str, Any],
         *,
-        request: dict[str, str | None] | None = None,
+        request: EventRequest = None,
         previous_attributes: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         return objects.event(
@@ -106,7 +107,7 @@ class Webhooks:
         event_type: str,
         obj: dict[str, Any],
         *,
-        request: dict[str, str | None] | None = None,
+        request: EventRequest = None,
         previous_attributes: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Record an event and start delivering it; the caller holds the lock."""

@@ -68,14 +68,17 @@ def test_cancel_redirects_to_cancel_url_and_leaves_the_session_open(sim, checkou
     assert sim.sessions[checkout_session.id]["status"] == "open"
 
 
-def test_row10_without_a_cancel_url_the_page_offers_no_cancel(sdk):
+def test_row10_without_a_cancel_url_the_page_offers_no_cancel(sim, sdk):
     params = session_params()
     del params["cancel_url"]
     session = sdk.v1.checkout.sessions.create(params=params)
 
     _, _, html = browse(session.url)
+    status, _, _ = submit(session.url, "cancel")
 
     assert soup(html).select('button[value="cancel"]') == []
+    assert status == 400
+    assert sim.sessions[session.id]["status"] == "open"
 
 
 def test_paying_by_bank_debit_on_the_page_completes_the_session_unpaid(sim, checkout_session):
