@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from stripe_simulator import currencies
 
@@ -24,3 +24,14 @@ def format_amount_with_code(amount: int, currency: str) -> str:
 def _number(amount: int, currency: str) -> str:
     places = currencies.exponent(currency)
     return f"{Decimal(amount).scaleb(-places):,.{places}f}"
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """'300.50' INR -> 30050: an amount typed in the currency's units, as minor units."""
+    try:
+        value = Decimal(text.replace(",", "").strip()).scaleb(currencies.exponent(currency))
+    except InvalidOperation:
+        raise ValueError(f"“{text}” is not an amount.") from None
+    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
+        raise ValueError(f"“{text}” is not an amount that can be refunded.")
+    return int(value)

@@ -77,6 +77,9 @@ max-width:100%}
 .primary{background:#0a2540;color:#fff}
 .secondary{background:#fff;color:#0a2540}
 :focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+white-space:nowrap}
+main.wide{max-width:60rem}
 """
 
 
@@ -156,7 +159,7 @@ def checkout_page(
 </fieldset>
 {cancel}
 </form>"""
-    return _page(f"Pay {total}", body)
+    return document(f"Pay {total}", body)
 
 
 def _alert(form: Form) -> str:
@@ -298,7 +301,7 @@ def closed_page(kind: str, back_url: str | None) -> str:
 <h1>{escape(closed.heading)}</h1>
 <p>{escape(closed.text)}</p>
 {link}"""
-    return _page(closed.heading, body)
+    return document(closed.heading, body)
 
 
 def not_found_page() -> str:
@@ -307,7 +310,7 @@ def not_found_page() -> str:
 <h1>Checkout session not found</h1>
 <p>This payment link is not known to the simulator. It may have been restarted:
 go back to the shop and check out again.</p>"""
-    return _page("Checkout session not found", body)
+    return document("Checkout session not found", body)
 
 
 def _lines_table(lines: Sequence[Line], total: str) -> str:
@@ -331,7 +334,8 @@ def _line_row(line: Line) -> str:
       <td class="num">{escape(amount)}</td></tr>"""
 
 
-def _page(title: str, body: str) -> str:
+def document(title: str, body: str, *, wide: bool = False) -> str:
+    """A complete page of the simulator's: language, title, the offline notice, then ``body``."""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -341,7 +345,7 @@ def _page(title: str, body: str) -> str:
 <style>{STYLE}</style>
 </head>
 <body>
-<main>
+<main{' class="wide"' if wide else ""}>
 <p class="notice">{escape(SIMULATOR_NOTE)}</p>
 {body}
 </main>

@@ -1,4 +1,4 @@
-"""HTTP: the API under ``/v1/``, the hosted page under ``/pay/``, anything else a 404 page."""
+"""HTTP: the API under ``/v1/``, the hosted page under ``/pay/``, ``/dashboard``, else a 404."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from stripe_simulator import page
+from stripe_simulator import dashboard, page
 from stripe_simulator.api import Api, ApiResponse
+from stripe_simulator.dashboard import Dashboard
 from stripe_simulator.hosted import HostedPage, Reply, html_reply
 from stripe_simulator.wire import api_key_from, decode_form
 
@@ -20,14 +21,22 @@ SERVER_VERSION = "StripeSimulator/2.0"
 
 
 class SimulatorServer(ThreadingHTTPServer):
-    """A threaded HTTP server whose handler asks the API and the hosted page."""
+    """A threaded HTTP server whose handler asks the API, the hosted page or the dashboard."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], api: Api, hosted: HostedPage, log: Any) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        api: Api,
+        hosted: HostedPage,
+        dashboard: Dashboard,
+        log: Any,
+    ) -> None:
         super().__init__(address, _Handler)
         self.api = api
         self.hosted = hosted
+        self.dashboard = dashboard
         self.log = log
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -52,6 +61,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._write(self.server.hosted.submit(session_id, dict(parse_qsl(body))))
             else:
                 self._write(self.server.hosted.show(session_id))
+        elif url.path == dashboard.PATH and self.command == "GET":
+            self._write(self.server.dashboard.show(dict(parse_qsl(url.query)).get("refunded", "")))
+        elif url.path == dashboard.REFUND_PATH and self.command == "POST":
+            self._write(self.server.dashboard.refund(dict(parse_qsl(body))))
         else:
             self._write(html_reply(HTTPStatus.NOT_FOUND, page.not_found_page()))
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from stripe_simulator.api import Api
+from stripe_simulator.dashboard import Dashboard
 from stripe_simulator.faults import Faults
 from stripe_simulator.hosted import HostedPage
 from stripe_simulator.knobs import TestKnobs
@@ -89,6 +90,7 @@ class StripeSimulator(TestKnobs):
             self._refunds,
         )
         self._hosted = HostedPage(self._lock, self._state, self._sessions, self._payments)
+        self._dashboard = Dashboard(self._lock, self._state, self._refunds)
         self._scheduler = Scheduler(
             self._lock,
             self._clock,
@@ -100,7 +102,9 @@ class StripeSimulator(TestKnobs):
 
     def start(self) -> StripeSimulator:
         """Bind (port 0 picks a free port) and serve from daemon threads."""
-        self._server = SimulatorServer((self.host, self.port), self._api, self._hosted, self._log)
+        self._server = SimulatorServer(
+            (self.host, self.port), self._api, self._hosted, self._dashboard, self._log
+        )
         self.port = self._server.server_address[1]
         self._faults.start()
         self._thread = threading.Thread(

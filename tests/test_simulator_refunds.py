@@ -6,7 +6,7 @@ import pytest
 import stripe
 
 from stripe_simulator import SimulatorApiError
-from tests.simulator_support import session_params
+from tests.simulator_support import browse, session_params
 
 
 @pytest.fixture
@@ -217,3 +217,39 @@ def test_retrieving_an_unknown_refund_is_a_404(sdk):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         sdk.v1.refunds.retrieve("re_missing")
     assert caught.value.http_status == 404
+
+
+# --- The dashboard page (the no-keys demo's Stripe Dashboard) ------------------------------------
+
+
+def test_the_dashboard_refunds_a_payment_as_the_dashboard_does(sim, paid_intent):
+    status, _, html = browse(f"{sim.api_base}/dashboard")
+    assert status == 200
+    assert paid_intent in html and f'for="amount-{paid_intent}"' in html
+
+    status, headers, _ = browse(
+        f"{sim.api_base}/dashboard/refunds",
+        {"payment_intent": paid_intent, "amount": "300.00", "reason": "duplicate"},
+    )
+
+    assert status == 303
+    [made] = sim.refunds.values()
+    assert (made["amount"], made["reason"]) == (30000, "duplicate")
+    assert headers["Location"] == f"/dashboard?refunded={made['id']}"
+    assert {event["request"]["id"] for event in sim.events} == {None}
+    _, _, html = browse(f"{sim.api_base}{headers['Location']}")
+    assert f"Refunded ₹300.00 of {paid_intent}" in html
+
+
+@pytest.mark.parametrize(
+    "amount, problem",
+    [("5000", "greater than unrefunded amount"), ("abc", "is not an amount"), ("-1", "refunded")],
+)
+def test_the_dashboard_says_what_stripe_refused(sim, paid_intent, amount, problem):
+    status, _, html = browse(
+        f"{sim.api_base}/dashboard/refunds", {"payment_intent": paid_intent, "amount": amount}
+    )
+
+    assert status == 400
+    assert 'role="alert"' in html and problem in html
+    assert sim.refunds == {}

@@ -1,4 +1,4 @@
-"""The simulator's hosted page in a real browser: every state passes axe-core and is labelled.
+"""The simulator's pages in a real browser: every state passes axe-core and is labelled.
 
 The shop's journeys cover the card-only page; this one asks for an address and
 a phone, says what is missing, and pays by bank debit. No shop is involved.
@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
-from tests.simulator_support import shipping_params
+from tests.simulator_support import session_params, shipping_params
 
 pytestmark = pytest.mark.browser
 
@@ -45,4 +45,18 @@ def test_the_address_form_is_labelled_explains_problems_and_passes_axe(page, sim
     page.get_by_role("button", name="Debit my bank account").click()
 
     expect(page.get_by_role("heading", name="Your bank debit is processing")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_the_dashboard_and_its_refund_form_pass_axe(page, sim, sdk):
+    session = sdk.v1.checkout.sessions.create(params=session_params())
+    sim.pay(session.id)
+    page.goto(f"{sim.api_base}/dashboard")
+    assert axe_violations(page) == []
+
+    intent = sim.sessions[session.id]["payment_intent"]
+    page.get_by_label("Amount (empty: all that is left)").fill("300")
+    page.get_by_role("button", name=f"Refund {intent}").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Refunded ₹300.00")
     assert axe_violations(page) == []
