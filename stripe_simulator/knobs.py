@@ -136,3 +136,7 @@ class TestKnobs:
     def wait_for_deliveries(self, count: int, timeout: float = 5) -> list[WebhookDelivery]:
         """Block until ``count`` webhook attempts have finished; TimeoutError otherwise."""
         return self._webhooks.wait_for_deliveries(count, timeout)
+
+    def wait_until_webhooks_idle(self, timeout: float = 5) -> None:
+        """Block until no webhook attempt is on its way (before a reset, say)."""
+        self._webhooks.wait_until_idle(timeout)

@@ -84,6 +84,7 @@ class Webhooks:
         self.url = url or None
         self.secret = secret
         self.retry_delays = tuple(retry_delays)
+        self._in_flight = 0
 
     def build(
         self,
@@ -136,9 +137,16 @@ class Webhooks:
                 )
             return list(self._state.deliveries)
 
+    def wait_until_idle(self, timeout: float) -> None:
+        """Block until no attempt is on its way; TimeoutError otherwise."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"{self._in_flight} webhook attempts still on their way.")
+
     def _start(self, event: dict[str, Any], attempt: int) -> None:
         # The lists of this moment: after a reset, a late answer lands in the old ones.
         records = (self._state.deliveries, self._state.scheduled_deliveries)
+        self._in_flight += 1
         threading.Thread(
             target=self._deliver, args=(event, attempt, self.url, *records), daemon=True
         ).start()
@@ -157,6 +165,7 @@ class Webhooks:
             f"{delivery.status or delivery.error} ({url})"
         )
         with self._lock:
+            self._in_flight -= 1
             deliveries.append(delivery)
             if not delivery.succeeded and attempt <= len(self.retry_delays):
                 due = self._clock.now() + self.retry_delays[attempt - 1]

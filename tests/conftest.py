@@ -109,6 +109,8 @@ def tested_simulator(webhook_receiver):
 @pytest.fixture
 def sim(tested_simulator, webhook_receiver):
     """The simulator under test, emptied, its clock back to now, its endpoint answering 200."""
+    # A delivery from the previous test still on its way would reach this test's receiver.
+    tested_simulator.wait_until_webhooks_idle()
     tested_simulator.reset()
     tested_simulator.webhook_url = webhook_receiver.url
     webhook_receiver.reset()
