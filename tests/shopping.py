@@ -11,6 +11,8 @@ from urllib.parse import urljoin
 import requests
 from bs4 import BeautifulSoup
 
+from tests.simulator_support import rendered_form
+
 SUCCESS_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 
@@ -64,15 +66,7 @@ class Shopper:
 
     def payment_form(self, checkout_url: str) -> dict[str, str]:
         """The fields of Stripe's page as rendered (none once the session is closed)."""
-        page = BeautifulSoup(self.get(checkout_url).text, "html.parser")
-        form = page.select_one("form")
-        if form is None:
-            return {}
-        fields = {field["name"]: field.get("value", "") for field in form.select("input")}
-        for select in form.select("select"):
-            chosen = select.select_one("option[selected]") or select.select_one("option")
-            fields[select["name"]] = chosen["value"]
-        return fields
+        return rendered_form(self.get(checkout_url).text)
 
     def cancel_on_stripe(self, checkout_url: str) -> requests.Response:
         return self.http.post(checkout_url, data={"action": "cancel"}, allow_redirects=False)

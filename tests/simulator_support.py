@@ -21,7 +21,6 @@ API_KEY = "sk_test_simulator_tests"
 WEBHOOK_SECRET = "whsec_simulator_tests"
 SUCCESS_URL = "http://shop.test/checkout/success/?session_id={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "http://shop.test/checkout/cancel/order-42/"
-DECLINED_CARD = "4000 0000 0000 0002"
 # Short enough to step through with sim.advance(); the last one ends the schedule.
 RETRY_DELAYS = (60, 600)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from tests.shopping import DECLINED_CARD
 from tests.simulator_support import (
     CANCEL_URL,
-    DECLINED_CARD,
     browse,
     line,
     rendered_form,

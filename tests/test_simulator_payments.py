@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from tests.shopping import DECLINED_CARD
 from tests.simulator_support import (
-    DECLINED_CARD,
     WEBHOOK_SECRET,
     session_params,
     shipping_params,
