@@ -138,7 +138,7 @@ def checkout_page(
     if session["cancel_url"]:
         cancel = (
             '<div class="actions"><button class="button secondary" type="submit" name="action"'
-            ' value="cancel" formnovalidate>Cancel</button></div>'
+            ' value="cancel">Cancel</button></div>'
         )
     body = f"""
 <h1>Pay {escape(total)}</h1>
