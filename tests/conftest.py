@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import stripe
 from django.core.cache import cache
 from django.db import connection
 
 from store.models import Product
 from store.signals import order_paid
-from store.simulator import StripeSimulator
+from stripe_simulator import StripeSimulator
+from tests.simulator_support import (
+    RETRY_DELAYS,
+    WEBHOOK_SECRET,
+    WebhookReceiver,
+    client_for,
+    session_params,
+)
 
 
 def make_product(
@@ -81,3 +89,55 @@ def paid_signals():
     order_paid.connect(receiver, weak=False)
     yield received
     order_paid.disconnect(receiver)
+
+
+# --- The simulator's own tests (tests/test_simulator_*.py) -------------------------------
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver():
+    """A webhook endpoint for the simulator's tests; each test says what it answers."""
+    receiver = WebhookReceiver().serve_in_background()
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()
+
+
+@pytest.fixture(scope="session")
+def tested_simulator(webhook_receiver):
+    with StripeSimulator(
+        webhook_url=webhook_receiver.url,
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_retry_delays=RETRY_DELAYS,
+    ) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def sim(tested_simulator, webhook_receiver):
+    """The simulator under test, emptied, its clock back to now, its endpoint answering 200."""
+    # A delivery from the previous test still on its way would reach this test's receiver.
+    tested_simulator.wait_until_webhooks_idle()
+    tested_simulator.reset()
+    tested_simulator.webhook_url = webhook_receiver.url
+    webhook_receiver.reset()
+    return tested_simulator
+
+
+@pytest.fixture
+def sdk(sim):
+    """The official SDK pointed at the simulator, with no retries of its own."""
+    return client_for(sim)
+
+
+@pytest.fixture
+def checkout_session(sdk):
+    """An open session for two T-Shirts and a Cap, as the shop creates it."""
+    return sdk.v1.checkout.sessions.create(params=session_params())
+
+
+@pytest.fixture
+def fast_sdk_retries(monkeypatch):
+    """The SDK's retry backoff in milliseconds instead of half a second and more."""
+    monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
+    monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.05)

@@ -11,6 +11,8 @@ from urllib.parse import urljoin
 import requests
 from bs4 import BeautifulSoup
 
+from tests.simulator_support import rendered_form
+
 SUCCESS_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 
@@ -53,9 +55,18 @@ class Shopper:
         return self.submit(self.checkout_form(), **quantities)
 
     def pay(self, checkout_url: str, card: str = SUCCESS_CARD) -> requests.Response:
+        """Submit Stripe's page as a browser does: its prefilled fields, this card, Pay."""
+        form = self.payment_form(checkout_url)
         return self.http.post(
-            checkout_url, data={"card": card, "action": "pay"}, allow_redirects=False, timeout=10
+            checkout_url,
+            data={**form, "card": card, "action": "pay"},
+            allow_redirects=False,
+            timeout=10,
         )
+
+    def payment_form(self, checkout_url: str) -> dict[str, str]:
+        """The fields of Stripe's page as rendered (none once the session is closed)."""
+        return rendered_form(self.get(checkout_url).text)
 
     def cancel_on_stripe(self, checkout_url: str) -> requests.Response:
         return self.http.post(checkout_url, data={"action": "cancel"}, allow_redirects=False)

@@ -13,7 +13,7 @@ from django.test import Client
 from store import payments
 from store.models import Order, WebhookEvent
 from store.shopper import COOKIE_NAME
-from store.simulator import sign_payload
+from stripe_simulator import sign_payload
 from tests.conftest import requires_postgres
 from tests.shopping import Shopper
 

@@ -29,7 +29,7 @@ from hypothesis.stateful import (
 
 from store import stock
 from store.models import Order, OrderLine, Product
-from store.simulator import SimulatorApiError
+from stripe_simulator import SimulatorApiError
 from tests.conftest import make_product
 from tests.test_stock import check_out
 from tests.test_webhooks import deliver, event_for

@@ -12,7 +12,7 @@ import stripe
 from django.db import DatabaseError
 
 from store.models import Order, WebhookEvent
-from store.simulator import sign_payload
+from stripe_simulator import sign_payload
 
 WEBHOOK_URL = "/stripe/webhook/"
 # Stripe's default tolerance is five minutes.

@@ -9,6 +9,7 @@ from mysite.settings.environment import env
 SECRET_KEY = "test-only-secret-key"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [*INSTALLED_APPS, "stripe_simulator"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="store-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

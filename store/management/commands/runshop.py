@@ -8,7 +8,8 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-SIMULATOR_PORT = 12111
+from stripe_simulator import DEFAULT_PORT as SIMULATOR_PORT
+
 LOCAL_WEBHOOK_SECRET = "whsec_local_simulator"
 
 
@@ -31,16 +32,18 @@ class Command(BaseCommand):
                 STRIPE_WEBHOOK_SECRET=webhook_secret,
             )
             self.stdout.write(f"No STRIPE_SECRET_KEY: payments are simulated at {api_base}.")
+            # `python -m`: the simulator needs no Django, whichever settings are in use.
             commands.append(
-                ["stripe_simulator", "--port", str(SIMULATOR_PORT)]
+                ["-m", "stripe_simulator", "--port", str(SIMULATOR_PORT)]
                 + ["--webhook-url", f"http://{addrport}/stripe/webhook/"]
                 + ["--webhook-secret", webhook_secret]
             )
-        commands.append(["runserver", addrport])
+        commands.append(["manage.py", "runserver", addrport])
         self._run_until_stopped(commands, environment)
 
     def _run_until_stopped(self, commands: list[list[str]], environment: dict) -> None:
-        """Run the commands; when the server ends, or on Ctrl-C / SIGTERM, stop them all.
+        """Run each command with this Python; when the server ends, or on Ctrl-C / SIGTERM,
+        stop them all.
 
         Each child gets its own process group so that runserver's autoreloader
         child is stopped with it instead of being left holding the port.
@@ -51,7 +54,7 @@ class Command(BaseCommand):
             for command in commands:
                 children.append(
                     subprocess.Popen(
-                        [sys.executable, "manage.py", *command],
+                        [sys.executable, *command],
                         env=environment,
                         start_new_session=True,
                     )

@@ -1,0 +1,142 @@
+"""The knobs tests turn on a running simulator: what a shopper, the Dashboard or bad luck does.
+
+``TestKnobs`` is mixed into ``StripeSimulator``, whose constructor provides the
+parts used here; every knob takes the simulator's lock, as a request would.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from stripe_simulator.faults import INJECTED_MESSAGE, Faults
+from stripe_simulator.payments import (
+    FAILING_ACCOUNT,
+    SETTLING_ACCOUNT,
+    SUCCESS_CARD,
+    PaymentOutcome,
+    Payments,
+)
+from stripe_simulator.refunds import Refunds
+from stripe_simulator.rules import RefundRequest, ShopperDetails
+from stripe_simulator.sessions import Sessions
+from stripe_simulator.state import State, WebhookDelivery
+from stripe_simulator.webhooks import Webhooks
+
+
+class TestKnobs:
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    _lock: threading.Condition
+    _state: State
+    _faults: Faults
+    _sessions: Sessions
+    _payments: Payments
+    _refunds: Refunds
+    _webhooks: Webhooks
+
+    # What goes wrong on the way
+
+    def fail_next(
+        self,
+        status: int,
+        error_type: str = "api_error",
+        message: str = INJECTED_MESSAGE,
+        count: int = 1,
+    ) -> None:
+        """Answer the next ``count`` valid API requests with this error instead of executing.
+
+        As at Stripe, a 5xx counts as executed: it is saved for the idempotency key
+        and replayed. A 4xx (a rate limit, say) is not.
+        """
+        self._faults.fail_next(status, error_type, message, count)
+
+    def drop_next_response(self, count: int = 1) -> None:
+        """Execute the next ``count`` API requests, then close the connection without answering."""
+        self._faults.drop_next_response(count)
+
+    def tamper(self, session_id: str, **fields: Any) -> None:
+        """Overwrite fields the API and webhooks return for a session from now on.
+
+        The stored session (and the hosted page) keep the truth, so tests can
+        check that the shop verifies what Stripe tells it (amount, currency, ...).
+        """
+        with self._lock:
+            self._sessions.session(session_id)
+            self._state.overrides.setdefault(session_id, {}).update(fields)
+
+    # What the shopper does on the hosted page
+
+    def pay(self, session_id: str, card: str = SUCCESS_CARD, **details: str) -> bool:
+        """What the Pay button does; True when the session got paid.
+
+        ``details`` are ShopperDetails fields (email, name, line1, ...); defaults fill the rest.
+        """
+        with self._lock:
+            outcome = self._payments.pay_by_card(session_id, card, ShopperDetails(**details))
+        return outcome is PaymentOutcome.PAID
+
+    def pay_delayed(self, session_id: str, succeed: bool = True, **details: str) -> bool:
+        """Pay by bank debit with the test account that later settles (or fails)."""
+        account = SETTLING_ACCOUNT if succeed else FAILING_ACCOUNT
+        with self._lock:
+            outcome = self._payments.pay_by_bank_debit(
+                session_id, account, ShopperDetails(**details)
+            )
+        return outcome is PaymentOutcome.PROCESSING
+
+    def settle(self, session_id: str, succeed: bool | None = None) -> None:
+        """Settle a bank debit now: as its account number says, or as ``succeed`` forces."""
+        with self._lock:
+            self._payments.settle(session_id, succeed)
+
+    def complete_without_payment(self, session_id: str, **details: str) -> None:
+        """Complete with a 100% discount: ``payment_status`` is ``no_payment_required``."""
+        with self._lock:
+            self._payments.complete_without_payment(session_id, ShopperDetails(**details))
+
+    def expire(self, session_id: str) -> dict[str, Any]:
+        """As ``POST /v1/checkout/sessions/{id}/expire``; raises SimulatorApiError like it."""
+        with self._lock:
+            return self._sessions.expire(session_id, None)
+
+    # What happens to refunds outside the API
+
+    def dashboard_refund(
+        self, payment_intent_id: str, amount: int | None = None, reason: str | None = None
+    ) -> dict[str, Any]:
+        """A refund made in the Dashboard: Stripe's rules, no API request (``request.id`` null)."""
+        request = RefundRequest(payment_intent_id, None, amount, reason, {})
+        with self._lock:
+            return self._refunds.create(request, None)
+
+    def make_next_refunds_pending(self, count: int = 1) -> None:
+        """The next ``count`` refunds start ``pending``; ``settle_refund`` completes them."""
+        with self._lock:
+            self._refunds.pending_next = count
+
+    def settle_refund(self, refund_id: str) -> dict[str, Any]:
+        """A pending refund succeeds: ``refund.updated``."""
+        with self._lock:
+            return self._refunds.settle(refund_id)
+
+    def fail_refund(
+        self, refund_id: str, failure_reason: str = "lost_or_stolen_card"
+    ) -> dict[str, Any]:
+        """A succeeded or pending refund fails: ``refund.updated`` and ``refund.failed``."""
+        with self._lock:
+            return self._refunds.fail(refund_id, failure_reason)
+
+    # Events
+
+    def build_event(self, event_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """A Stripe-shaped event about ``obj``, neither recorded nor sent."""
+        return self._webhooks.build(event_type, obj)
+
+    def wait_for_deliveries(self, count: int, timeout: float = 5) -> list[WebhookDelivery]:
+        """Block until ``count`` webhook attempts have finished; TimeoutError otherwise."""
+        return self._webhooks.wait_for_deliveries(count, timeout)
+
+    def wait_until_webhooks_idle(self, timeout: float = 5) -> None:
+        """Block until no webhook attempt is on its way (before a reset, say)."""
+        self._webhooks.wait_until_idle(timeout)

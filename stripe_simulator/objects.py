@@ -1,0 +1,262 @@
+"""Stripe-shaped JSON objects: checkout.session, payment_intent, charge, refund, list, event.
+
+The shapes follow Stripe's published example objects (``resources`` in
+stripe/openapi's fixtures.json, MIT), trimmed to the fields a hosted Checkout
+payment and its refunds touch, with the example's sample values replaced by
+real ones. Functions here build objects; the state modules change them.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+from typing import Any
+
+import stripe
+
+from stripe_simulator.rules import HOSTED_UI_MODE, SessionRequest, ShopperDetails
+
+ID_ALPHABET = string.ascii_letters + string.digits
+# An event's ``request``: the API request that caused it; None when Stripe acted by itself.
+EventRequest = dict[str, str | None] | None
+SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
+
+SESSION_TEMPLATE: dict[str, Any] = {
+    "object": "checkout.session",
+    "adaptive_pricing": {"enabled": False},
+    "after_expiration": None,
+    "allow_promotion_codes": None,
+    "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+    "billing_address_collection": None,
+    "client_secret": None,
+    "collected_information": None,
+    "consent": None,
+    "consent_collection": None,
+    "custom_fields": [],
+    "custom_text": {
+        "after_submit": None,
+        "shipping_address": None,
+        "submit": None,
+        "terms_of_service_acceptance": None,
+    },
+    "customer": None,
+    "customer_creation": "if_required",
+    "customer_details": None,
+    "customer_email": None,
+    "discounts": [],
+    "invoice": None,
+    "invoice_creation": None,
+    "livemode": False,
+    "locale": None,
+    "payment_intent": None,
+    "payment_link": None,
+    "payment_method_collection": "if_required",
+    "payment_method_options": {},
+    "payment_method_types": ["card", "us_bank_account"],
+    "payment_status": "unpaid",
+    "recovered_from": None,
+    "setup_intent": None,
+    "shipping_cost": None,
+    "shipping_options": [],
+    "status": "open",
+    "submit_type": None,
+    "subscription": None,
+    "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+    "ui_mode": HOSTED_UI_MODE,
+}
+
+EMPTY_ADDRESS = dict.fromkeys(("city", "country", "line1", "line2", "postal_code", "state"))
+
+
+def new_id(prefix: str, length: int = 24) -> str:
+    return f"{prefix}_" + "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+
+
+def checkout_session(
+    session_id: str, request: SessionRequest, *, created: int, url: str
+) -> dict[str, Any]:
+    countries = request.shipping_countries
+    return copy.deepcopy(SESSION_TEMPLATE) | {
+        "id": session_id,
+        "amount_subtotal": request.total,
+        "amount_total": request.total,
+        "cancel_url": request.cancel_url,
+        "client_reference_id": request.client_reference_id,
+        "created": created,
+        "currency": request.currency,
+        "expires_at": request.expires_at,
+        "metadata": dict(request.metadata),
+        "mode": request.mode,
+        "phone_number_collection": {"enabled": request.collects_phone},
+        "shipping_address_collection": (
+            {"allowed_countries": list(countries)} if countries is not None else None
+        ),
+        "success_url": request.success_url,
+        "url": url,
+    }
+
+
+def success_redirect_url(session: dict[str, Any]) -> str:
+    """Where Stripe sends the browser after paying: success_url with the id filled in."""
+    return session["success_url"].replace(SESSION_ID_PLACEHOLDER, session["id"])
+
+
+def customer_details(
+    details: ShopperDetails, *, collects_address: bool, collects_phone: bool
+) -> dict[str, Any]:
+    """``customer_details`` of a completed session, as API 2026-10-28 returns it."""
+    return {
+        "address": details.address() if collects_address else dict(EMPTY_ADDRESS),
+        "business_name": None,
+        "email": details.email.strip(),
+        "individual_name": None,
+        "name": details.name if collects_address else None,
+        "phone": details.phone_number() if collects_phone else None,
+        "tax_exempt": "none",
+        "tax_ids": [],
+    }
+
+
+def collected_information(details: ShopperDetails, *, collects_address: bool) -> dict[str, Any]:
+    shipping = {"name": details.name, "address": details.address()} if collects_address else None
+    return {"business_name": None, "individual_name": None, "shipping_details": shipping}
+
+
+def payment_intent(
+    *,
+    amount: int,
+    currency: str,
+    created: int,
+    metadata: dict[str, str],
+    method_type: str,
+    shipping: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A PaymentIntent as Checkout leaves it once the shopper has paid (or started a debit)."""
+    intent_id = new_id("pi")
+    return {
+        "id": intent_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_details": {"tip": {}},
+        "amount_received": 0,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic",
+        "client_secret": f"{intent_id}_secret_{new_id('s')[2:]}",
+        "confirmation_method": "automatic",
+        "created": created,
+        "currency": currency,
+        "customer": None,
+        "customer_account": None,
+        "description": None,
+        "excluded_payment_method_types": None,
+        "last_payment_error": None,
+        "latest_charge": new_id("ch"),
+        "livemode": False,
+        "metadata": dict(metadata),
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": new_id("pm"),
+        "payment_method_configuration_details": None,
+        "payment_method_options": {},
+        "payment_method_types": [method_type],
+        "processing": None,
+        "receipt_email": None,
+        "review": None,
+        "setup_future_usage": None,
+        "shipping": shipping,
+        "source": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": "processing",
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+
+
+def charge(intent: dict[str, Any], amount_refunded: int) -> dict[str, Any]:
+    """The PaymentIntent's charge, as much of it as ``charge.refunded`` needs."""
+    return {
+        "id": intent["latest_charge"],
+        "object": "charge",
+        "amount": intent["amount"],
+        "amount_captured": intent["amount_received"],
+        "amount_refunded": amount_refunded,
+        "created": intent["created"],
+        "currency": intent["currency"],
+        "livemode": False,
+        "metadata": dict(intent["metadata"]),
+        "paid": intent["status"] == "succeeded",
+        "payment_intent": intent["id"],
+        "refunded": amount_refunded >= intent["amount_received"] > 0,
+        "status": "succeeded" if intent["status"] == "succeeded" else "pending",
+    }
+
+
+def refund(
+    intent: dict[str, Any],
+    *,
+    amount: int,
+    created: int,
+    reason: str | None,
+    metadata: dict[str, str],
+    status: str,
+) -> dict[str, Any]:
+    return {
+        "id": new_id("re"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": new_id("txn"),
+        "charge": intent["latest_charge"],
+        "created": created,
+        "currency": intent["currency"],
+        "customer": None,
+        "customer_account": None,
+        "description": None,
+        "destination_details": {"card": {"type": "refund"}, "type": "card"},
+        "failure_balance_transaction": None,
+        "failure_reason": None,
+        "metadata": dict(metadata),
+        "payment_intent": intent["id"],
+        "payment_method": intent["payment_method"],
+        "reason": reason,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": status,
+        "transfer_reversal": None,
+    }
+
+
+def list_object(url: str, data: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def event(
+    event_type: str,
+    obj: dict[str, Any],
+    *,
+    created: int,
+    request: EventRequest,
+    pending_webhooks: int,
+    previous_attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event (``resources["event"]`` in the fixtures); ``request`` null when Stripe acted."""
+    data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+    if previous_attributes is not None:
+        data["previous_attributes"] = previous_attributes
+    return {
+        "id": new_id("evt"),
+        "object": "event",
+        "api_version": stripe.api_version,
+        "created": created,
+        "data": data,
+        "livemode": False,
+        "pending_webhooks": pending_webhooks,
+        "request": request or {"id": None, "idempotency_key": None},
+        "type": event_type,
+    }

@@ -1,0 +1,62 @@
+"""The simulator's pages in a real browser: every state passes axe-core and is labelled.
+
+The shop's journeys cover the card-only page; this one asks for an address and
+a phone, says what is missing, and pays by bank debit. No shop is involved.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import axe_violations
+from tests.simulator_support import session_params, shipping_params
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def context_options() -> dict:
+    # The page, like Stripe's, forbids scripts (CSP); axe has to be let in.
+    return {"bypass_csp": True}
+
+
+def test_the_address_form_is_labelled_explains_problems_and_passes_axe(page, sim, sdk):
+    # Back to the hosted page after paying: it then says what became of the payment.
+    params = shipping_params("IN", "US") | {
+        "success_url": f"{sim.api_base}/pay/{{CHECKOUT_SESSION_ID}}"
+    }
+    session = sdk.v1.checkout.sessions.create(params=params)
+    page.goto(session.url)
+    for label in ("Email", "Phone", "Full name", "Address line 1", "City", "PIN code", "Country"):
+        expect(page.get_by_label(label, exact=True)).to_be_visible()
+    expect(page.get_by_label("Country", exact=True)).to_have_value("IN")
+    assert axe_violations(page) == []
+
+    page.get_by_label("City", exact=True).fill("")
+    page.get_by_role("button", name="Pay ₹1,300.00").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("Enter the city.")
+    expect(page.get_by_label("City", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == []
+    assert sim.sessions[session.id]["status"] == "open"
+
+    page.get_by_label("City", exact=True).fill("Bengaluru")
+    page.get_by_role("button", name="Debit my bank account").click()
+
+    expect(page.get_by_role("heading", name="Your bank debit is processing")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_the_dashboard_and_its_refund_form_pass_axe(page, sim, sdk):
+    session = sdk.v1.checkout.sessions.create(params=session_params())
+    sim.pay(session.id)
+    page.goto(f"{sim.api_base}/dashboard")
+    assert axe_violations(page) == []
+
+    intent = sim.sessions[session.id]["payment_intent"]
+    page.get_by_label("Amount (empty: all that is left)").fill("300")
+    page.get_by_role("button", name=f"Refund {intent}").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Refunded ₹300.00")
+    assert axe_violations(page) == []
