@@ -31,12 +31,15 @@ class HomePage(Page):
 
 
 def my_orders(request) -> list[Order]:
-    """This browser's paid orders, and those it just paid that Stripe has yet to confirm."""
+    """This browser's orders a shopper paid for or tried to: paid, being confirmed,
+    processing (a bank payment settling), or whose payment failed."""
     token = shopper.browser_token(request)
     confirming = Q(status=Order.Status.PENDING, public_id__in=shopper.confirming_order_ids(request))
+    processing = Q(status=Order.Status.PENDING, payment_processing=True)
+    payment_failed = Q(status=Order.Status.FAILED) & ~Q(stripe_payment_intent_id="")
     return list(
         Order.objects.for_browser(token)
-        .filter(Q(status=Order.Status.PAID) | confirming)
+        .filter(Q(status=Order.Status.PAID) | confirming | processing | payment_failed)
         .prefetch_related("lines")
         .order_by("-created_at")
     )

@@ -26,11 +26,11 @@ class PriceField(forms.Field):
     def __init__(self, **kwargs):
         currency = settings.STORE_CURRENCY.upper()
         kwargs.setdefault("label", f"Price ({currency})")
-        lowest = money.format_amount(
-            money.minimum_charge(settings.STORE_CURRENCY), settings.STORE_CURRENCY
-        )
         example = money.format_for_input(125_000 * 10 ** money.exponent(currency), currency)
-        kwargs.setdefault("help_text", f"In {currency}, e.g. 500 or {example}; at least {lowest}.")
+        help_text = f"In {currency}, e.g. 500 or {example}"
+        if lowest := money.minimum_charge(settings.STORE_CURRENCY):
+            help_text += f"; at least {money.format_amount(lowest, settings.STORE_CURRENCY)}"
+        kwargs.setdefault("help_text", help_text + ".")
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("inputmode", "decimal")
 

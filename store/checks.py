@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from store import currencies
+
 # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours ahead.
 CHECKOUT_EXPIRY_MINUTES = range(30, 24 * 60 + 1)
 
@@ -18,11 +20,21 @@ def check_store_settings(app_configs, **kwargs):
                 id="store.E001",
             )
         )
-    if len(settings.STORE_CURRENCY) != 3 or not settings.STORE_CURRENCY.isalpha():
+    if not currencies.is_supported(settings.STORE_CURRENCY):
         problems.append(
             Error(
-                f"STORE_CURRENCY {settings.STORE_CURRENCY!r} is not a three-letter ISO code.",
+                f"STORE_CURRENCY {settings.STORE_CURRENCY!r} is not a currency Stripe charges in.",
+                hint="Use a lowercase ISO code from https://docs.stripe.com/currencies, e.g. inr.",
                 id="store.E002",
+            )
+        )
+    elif currencies.minimum_charge(settings.STORE_CURRENCY) is None:
+        problems.append(
+            Warning(
+                f"Stripe's smallest charge in {settings.STORE_CURRENCY.upper()} depends on the "
+                "exchange rate to your account's settlement currency.",
+                hint="A basket below it fails at checkout with a message to the shopper.",
+                id="store.W002",
             )
         )
     if settings.STRIPE_SECRET_KEY and not settings.STRIPE_WEBHOOK_SECRET:

@@ -168,6 +168,17 @@ class Order(models.Model):
     def display_total(self) -> str:
         return money.format_amount(self.amount_total, self.currency)
 
+    @property
+    def shopper_status(self) -> str:
+        """Where the order stands, as My Orders tells the shopper."""
+        if self.status == self.Status.PAID:
+            return "Paid"
+        if self.status == self.Status.FAILED:
+            return "Payment failed"
+        if self.payment_processing:
+            return "Payment processing"
+        return "Confirming payment"
+
     def attach_session(self, session_id: str, checkout_url: str) -> bool:
         """Record the Checkout Session; a racing double submission stores the same one."""
         updated = Order.objects.filter(
@@ -195,12 +206,16 @@ class Order(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def mark_processing(self) -> bool:
+    def mark_processing(self, *, payment_intent_id: str) -> bool:
         """Checkout completed with a payment that settles later: keep holding, keep pending."""
         updated = Order.objects.filter(
             pk=self.pk, status=self.Status.PENDING, payment_processing=False
-        ).update(payment_processing=True, updated_at=timezone.now())
-        self.refresh_from_db(fields=["payment_processing"])
+        ).update(
+            payment_processing=True,
+            stripe_payment_intent_id=payment_intent_id,
+            updated_at=timezone.now(),
+        )
+        self.refresh_from_db(fields=["payment_processing", "stripe_payment_intent_id"])
         return bool(updated)
 
     def mark_cancelled(self) -> bool:

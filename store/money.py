@@ -26,7 +26,7 @@ from babel.numbers import (
 )
 from django.conf import settings
 
-from store.currencies import MAXIMUM_AMOUNT, exponent, minimum_charge
+from store.currencies import exponent, maximum_amount, minimum_charge
 
 # Other ways people write the store currency than Babel's symbol and the ISO code.
 CURRENCY_ALIASES = {"inr": ("Rs.", "Rs", "rs.", "rs")}
@@ -92,22 +92,27 @@ def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
         if places == 0:
             raise MoneyInputError(f"{currency.upper()} has no decimals: type a whole number.")
         raise MoneyInputError(f"Use at most {places} decimals.")
-    if minor > MAXIMUM_AMOUNT * 10:
+    if minor > maximum_amount(currency) * 10:
         # Far beyond anything chargeable; keeps absurd input out of int().
         raise MoneyInputError(too_large_message(currency))
     return int(minor)
 
 
 def too_large_message(currency: str) -> str:
-    return f"Stripe cannot charge more than {format_amount(MAXIMUM_AMOUNT, currency)} at once."
+    largest = format_amount(maximum_amount(currency), currency)
+    return f"Stripe cannot charge more than {largest} at once."
 
 
 def check_chargeable(amount: int, currency: str) -> None:
-    """Raise MoneyInputError unless Stripe would accept a charge of ``amount``."""
-    lowest = minimum_charge(currency)
+    """Raise MoneyInputError unless Stripe would accept a charge of ``amount``.
+
+    Where Stripe's minimum depends on the exchange rate (``minimum_charge`` is
+    None), only a positive amount is required here and Stripe has the last word.
+    """
+    lowest = minimum_charge(currency) or 1
     if amount < lowest:
         raise MoneyInputError(f"Stripe cannot charge less than {format_amount(lowest, currency)}.")
-    if amount > MAXIMUM_AMOUNT:
+    if amount > maximum_amount(currency):
         raise MoneyInputError(too_large_message(currency))
 
 

@@ -156,10 +156,16 @@ def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome)
             "alerted and will contact you; please do not pay again.",
         )
         return
-    order.refresh_from_db(fields=["status"])
+    order.refresh_from_db(fields=["status", "payment_processing"])
     number, status = order.number, order.status
     if status == Order.Status.PAID:
         messages.success(request, f"Payment received — order #{number}. Thank you!")
+    elif status == Order.Status.PENDING and order.payment_processing:
+        messages.info(
+            request,
+            f"Your payment for order #{number} is processing. Bank payments can take a few "
+            "days to clear; My Orders shows it as soon as it does.",
+        )
     elif status == Order.Status.PENDING:
         shopper.remember_confirming(request, str(order.public_id))
         messages.info(request, f"We are confirming your payment for order #{number}.")

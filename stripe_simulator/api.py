@@ -141,9 +141,9 @@ class Api:
                 else:
                     self.idempotency.release(scope, entry)
         headers = (("Stripe-Should-Retry", "false"),) if scope and outcome.status >= 500 else ()
-        return ApiResponse(
-            outcome.status, outcome.body, call.id, headers, drop=self._faults.take_drop()
-        )
+        attempt = (method, path, key or repr(sorted(params.items())))
+        drop = self._faults.take_drop(attempt)
+        return ApiResponse(outcome.status, outcome.body, call.id, headers, drop=drop)
 
     def _route(self, method: str, path: str) -> Callable[[dict[str, Any], Call], Execute]:
         for route_method, pattern, prepare in self._routes:

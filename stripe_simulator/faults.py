@@ -21,6 +21,8 @@ class Faults:
             self._failure: SimulatorApiError | None = None
             self._failures_left = 0
             self._drops_left = 0
+            self._lossy = False
+            self._answered: set[tuple] = set()
 
     def fail_next(self, status: int, error_type: str, message: str, count: int) -> None:
         with self._lock:
@@ -38,12 +40,20 @@ class Faults:
         with self._lock:
             self._drops_left = count
 
-    def take_drop(self) -> bool:
+    def lose_first_answers(self) -> None:
         with self._lock:
-            if self._drops_left <= 0:
-                return False
-            self._drops_left -= 1
-            return True
+            self._lossy = True
+
+    def take_drop(self, request: tuple) -> bool:
+        """Whether to lose this answer: a dropped one is due, or it is a first attempt."""
+        with self._lock:
+            if self._drops_left > 0:
+                self._drops_left -= 1
+                return True
+            if self._lossy and request not in self._answered:
+                self._answered.add(request)
+                return True
+            return False
 
     def hold(self) -> None:
         """Keep the request executing for ``delay_seconds`` (stop() cuts it short)."""

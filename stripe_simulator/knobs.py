@@ -55,6 +55,15 @@ class TestKnobs:
         """Execute the next ``count`` API requests, then close the connection without answering."""
         self._faults.drop_next_response(count)
 
+    def lose_first_answers(self) -> None:
+        """From now on every distinct request loses its first answer, after doing its work.
+
+        A POST is the same request when its idempotency key is; a GET when its
+        path and query are. Only a client that retries (with the same key) gets
+        through, and must not do the work twice: the production retry setting.
+        """
+        self._faults.lose_first_answers()
+
     def tamper(self, session_id: str, **fields: Any) -> None:
         """Overwrite fields the API and webhooks return for a session from now on.
 

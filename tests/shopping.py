@@ -64,6 +64,16 @@ class Shopper:
             timeout=10,
         )
 
+    def pay_by_bank_debit(self, checkout_url: str, account: str) -> requests.Response:
+        """The page's delayed method: the checkout completes now, the money settles later."""
+        form = self.payment_form(checkout_url)
+        return self.http.post(
+            checkout_url,
+            data={**form, "account": account, "action": "pay_by_bank_debit"},
+            allow_redirects=False,
+            timeout=10,
+        )
+
     def payment_form(self, checkout_url: str) -> dict[str, str]:
         """The fields of Stripe's page as rendered (none once the session is closed)."""
         return rendered_form(self.get(checkout_url).text)

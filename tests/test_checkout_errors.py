@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 
 from store.models import Order, Product
+from tests.conftest import make_product
 
 
 def quantity_field(product: Product) -> str:
@@ -84,7 +85,7 @@ def test_an_unpublished_or_unknown_product_is_refused(client, products, stripe_s
 
 
 def test_a_total_above_stripes_maximum_is_refused(client, products, stripe_sim):
-    Product.objects.filter(pk=products[1].pk).update(price=50_000_000)
+    Product.objects.filter(pk=products[1].pk).update(price=500_000_000)
     response = post_checkout(client, {quantity_field(products[1]): "2"})
     assert response.status_code == 400
     assert "Stripe cannot charge more than" in page_errors(response)
@@ -234,3 +235,39 @@ def test_cancel_after_paying_in_another_tab_keeps_the_order_paid(client, product
 
 def page_errors_from(page: BeautifulSoup) -> str:
     return " ".join(element.text for element in page.select(".messages li"))
+
+
+@pytest.mark.parametrize("minutes", [30, 1440])
+def test_stripes_expiry_window_is_kept_even_when_the_request_arrives_late(
+    client, products, stripe_sim, settings, minutes
+):
+    """Issue 8 row 2: expires_at used to be the order's creation + N minutes, exactly 30 at
+    the shortest, so a request arriving a second late (or an SDK retry) was refused."""
+    settings.STORE_CHECKOUT_EXPIRES_MINUTES = minutes
+    stripe_sim.advance(5)  # Stripe's clock is ahead of ours, or the request was slow
+
+    response = post_checkout(client, {quantity_field(products[0]): "1"})
+
+    assert response.status_code == 303
+    order = Order.objects.get()
+    lifetime = stripe_sim.sessions[order.stripe_session_id]["expires_at"] - stripe_sim.now()
+    assert 30 * 60 < lifetime < 24 * 60 * 60
+
+
+def test_more_than_a_hundred_different_products_are_refused_before_stripe(
+    client, products, stripe_sim
+):
+    """Issue 8 row 9: Stripe takes at most 100 line items in payment mode."""
+    extra = [make_product(f"Sticker {number}", 100) for number in range(98)]
+    every_product = [*products, *extra]
+    assert len(every_product) == 101
+
+    response = post_checkout(client, {quantity_field(product): "1" for product in every_product})
+
+    assert response.status_code == 400
+    assert "A checkout can hold at most 100 different products." in page_errors(response)
+    assert Order.objects.count() == 0 and stripe_sim.requests == []
+    assert (
+        post_checkout(client, {quantity_field(p): "1" for p in every_product[:100]}).status_code
+        == 303
+    )

@@ -10,8 +10,19 @@ from tests.shopping import DECLINED_CARD, Shopper, messages, my_orders
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(params=["reliable", "lossy"], ids=["no-retries", "first-answers-lost"])
+def network(request, stripe_sim, settings) -> str:
+    """Every flow twice: with no SDK retries, as most tests run, and with production's one
+    retry against a Stripe that loses its first answer to every request (after doing the
+    work), so only the idempotent retry gets through."""
+    if request.param == "lossy":
+        settings.STRIPE_MAX_NETWORK_RETRIES = 1
+        stripe_sim.lose_first_answers()
+    return request.param
+
+
 @pytest.fixture
-def shopper(shop_server) -> Shopper:
+def shopper(shop_server, network) -> Shopper:
     return Shopper(shop_server.url)
 
 
@@ -49,7 +60,10 @@ def test_happy_path_pays_once_and_shows_the_order_in_my_orders(shopper, stripe_s
 def test_the_checkout_session_is_built_from_the_order(shopper, stripe_sim):
     shopper.checkout(T_Shirt=2, Cap=1)
     order = Order.objects.get()
-    (create,) = [r for r in stripe_sim.requests if r.method == "POST"]
+    creates = [r for r in stripe_sim.requests if r.method == "POST"]
+    # One request, sent again only by the SDK's retry: same key, same parameters.
+    assert len({(r.idempotency_key, repr(r.params)) for r in creates}) == 1
+    create = creates[0]
     params = create.params
 
     assert params["mode"] == "payment"

@@ -19,9 +19,21 @@ def test_an_expiry_stripe_would_refuse_is_an_error(settings, minutes):
     assert check_ids() == ["store.E001"]
 
 
-def test_a_currency_that_is_not_an_iso_code_is_an_error(settings):
-    settings.STORE_CURRENCY = "rupees"
+@pytest.mark.parametrize("currency", ["rupees", "xyz", "xts", "usdt"])
+def test_a_currency_stripe_does_not_charge_in_is_an_error(settings, currency):
+    settings.STORE_CURRENCY = currency
     assert check_ids() == ["store.E002"]
+
+
+@pytest.mark.parametrize("currency", ["inr", "jpy", "huf", "usd"])
+def test_stripes_settlement_currencies_are_clean(settings, currency):
+    settings.STORE_CURRENCY = currency
+    assert check_ids() == []
+
+
+def test_a_currency_whose_minimum_depends_on_the_rate_is_a_warning(settings):
+    settings.STORE_CURRENCY = "kes"
+    assert check_ids() == ["store.W002"]
 
 
 def test_a_stripe_key_without_a_webhook_secret_is_a_warning(settings):

@@ -93,12 +93,18 @@ def test_exports_use_plain_major_units():
     assert str(money.to_major(1200, "jpy")) == "1200"
 
 
-@pytest.mark.parametrize("amount", [49, 100_000_000])
-def test_outside_stripe_limits_is_not_chargeable(amount):
+@pytest.mark.parametrize(
+    "amount, currency",
+    [(49, "inr"), (1_000_000_000, "inr"), (17_499, "huf"), (100_000_000, "usd"), (0, "kes")],
+)
+def test_outside_stripe_limits_is_not_chargeable(amount, currency):
     with pytest.raises(money.MoneyInputError, match="Stripe cannot charge"):
-        money.check_chargeable(amount, "inr")
+        money.check_chargeable(amount, currency)
 
 
-@pytest.mark.parametrize("amount", [50, 99_999_999])
-def test_stripe_limits_are_inclusive(amount):
-    money.check_chargeable(amount, "inr")
+@pytest.mark.parametrize(
+    "amount, currency",
+    [(50, "inr"), (999_999_999, "inr"), (17_500, "huf"), (99_999_999, "usd"), (1, "kes")],
+)
+def test_stripe_limits_are_inclusive(amount, currency):
+    money.check_chargeable(amount, currency)

@@ -78,7 +78,7 @@ def test_a_new_product_saved_as_draft_stays_off_the_shop(admin_client):
         ("5.005", "at most 2 decimals"),
         ("-1", "cannot be negative"),
         ("0.10", "less than ₹0.50"),
-        ("1000000", "more than ₹9,99,999.99"),
+        ("10000000", "more than ₹99,99,999.99"),
         ("$5", "not in INR"),
         ("€5", "not in INR"),
         ("5 USD", "not in INR"),

@@ -124,6 +124,26 @@ def test_row5_a_lost_answer_is_recovered_by_the_sdks_retry_with_the_same_key(sim
     assert list(sim.sessions) == [session.id]
 
 
+def test_losing_first_answers_lets_only_retried_requests_through(sim, fast_sdk_retries):
+    sim.lose_first_answers()
+    patient, impatient = client_for(sim, retries=1), client_for(sim)
+
+    session = patient.v1.checkout.sessions.create(params=session_params())
+    assert patient.v1.checkout.sessions.retrieve(session.id).id == session.id
+    with pytest.raises(stripe.APIConnectionError):
+        impatient.v1.checkout.sessions.expire(session.id)
+
+    assert [(r.method, r.path) for r in sim.requests] == [
+        ("POST", "/v1/checkout/sessions"),
+        ("POST", "/v1/checkout/sessions"),
+        ("GET", f"/v1/checkout/sessions/{session.id}"),
+        ("GET", f"/v1/checkout/sessions/{session.id}"),
+        ("POST", f"/v1/checkout/sessions/{session.id}/expire"),
+    ]
+    assert list(sim.sessions) == [session.id]
+    assert sim.sessions[session.id]["status"] == "expired"  # the lost answer's work was done
+
+
 def test_a_lost_answer_without_retries_is_a_connection_error_but_the_work_is_done(sim, sdk):
     sim.drop_next_response()
 

@@ -166,10 +166,20 @@ def test_time_passing_alone_gives_the_units_back(client, shirt, stripe_sim):
     assert availability(client, "T-Shirt") == "Only 3 left"
 
 
-def test_a_failed_payment_gives_the_units_back(client, shirt, stripe_sim):
+def test_a_delayed_payment_holds_until_it_fails_then_gives_the_units_back(
+    client, shirt, stripe_sim
+):
     check_out(client, shirt, 3)
     order = Order.objects.get()
+    stripe_sim.pay_delayed(order.stripe_session_id, succeed=False)
+    deliver(client, event_for(stripe_sim, "checkout.session.completed", order))
+    Order.objects.update(checkout_expires_at=timezone.now() - timedelta(seconds=1))
+    assert left(shirt) == 0  # the session's time is up, but the payment is still processing
+
+    stripe_sim.settle(order.stripe_session_id)
     deliver(client, event_for(stripe_sim, "checkout.session.async_payment_failed", order))
+
+    assert Order.objects.get().status == "failed"
     assert left(shirt) == 3
 
 

@@ -72,10 +72,39 @@ def test_the_webhook_rereads_the_session_instead_of_trusting_the_event(
     assert Order.objects.get().status == "pending"
 
 
-def test_async_payment_failed_marks_the_order_failed(client, pending_order, stripe_sim):
+def test_a_delayed_payment_is_processing_until_it_succeeds(client, pending_order, stripe_sim):
+    stripe_sim.pay_delayed(pending_order.stripe_session_id, succeed=True)
+    completed = event_for(stripe_sim, "checkout.session.completed", pending_order)
+    assert deliver(client, completed).json()["outcome"] == "processing"
+    order = Order.objects.get()
+    assert (order.status, order.payment_processing) == ("pending", True)
+
+    stripe_sim.settle(pending_order.stripe_session_id)
+    succeeded = event_for(stripe_sim, "checkout.session.async_payment_succeeded", pending_order)
+
+    assert deliver(client, succeeded).json()["outcome"] == "paid"
+    order.refresh_from_db()
+    assert (order.status, order.payment_processing) == ("paid", False)
+
+
+def test_a_delayed_payment_that_fails_fails_the_order(client, pending_order, stripe_sim):
+    stripe_sim.pay_delayed(pending_order.stripe_session_id, succeed=False)
+    deliver(client, event_for(stripe_sim, "checkout.session.completed", pending_order))
+    stripe_sim.settle(pending_order.stripe_session_id)
     event = event_for(stripe_sim, "checkout.session.async_payment_failed", pending_order)
+
     assert deliver(client, event).json()["outcome"] == "failed"
-    assert Order.objects.get().status == "failed"
+    order = Order.objects.get()
+    assert order.status == "failed"
+    assert order.failure_reason.startswith("The payment failed: ")
+
+
+def test_a_failure_event_for_a_payment_stripe_still_has_open_changes_nothing(
+    client, pending_order, stripe_sim
+):
+    event = event_for(stripe_sim, "checkout.session.async_payment_failed", pending_order)
+    assert deliver(client, event).json()["outcome"] == "awaiting_payment"
+    assert Order.objects.get().status == "pending"
 
 
 def test_expired_marks_a_pending_order_expired(client, pending_order, stripe_sim):
@@ -92,7 +121,7 @@ def test_expired_after_paid_changes_nothing(client, pending_order, stripe_sim):
     late = event_for(stripe_sim, "checkout.session.expired", pending_order)
     late["data"]["object"]["status"] = "expired"
 
-    assert deliver(client, late).json()["outcome"] == "unchanged"
+    assert deliver(client, late).json()["outcome"] == "already_paid"
     order = Order.objects.get()
     assert (order.status, order.paid_at) == ("paid", paid_at)
 

@@ -14,13 +14,21 @@ from django.db import transaction
 from store import stock
 from store.models import Order
 from store.payments.outcomes import Outcome
-from store.payments.stripe_api import metadata_of, order_public_id, retrieve_session
+from store.payments.stripe_api import (
+    metadata_of,
+    order_public_id,
+    retrieve_payment_intent,
+    retrieve_session,
+)
 from store.signals import order_paid
 
 logger = logging.getLogger(__name__)
 
 # Stripe's payment_status values that mean the money is there (or none is owed).
 SETTLED_PAYMENT_STATUSES = frozenset({"paid", "no_payment_required"})
+# A completed session's PaymentIntent in these states will not be paid: a delayed
+# payment (a bank debit) failed, and the shopper would have to start again.
+FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
 
 
 def fulfill_checkout(session_id: str) -> Outcome:
@@ -63,9 +71,36 @@ def apply_session(order: Order, session) -> Outcome:
             return Outcome.ALREADY_PAID
         if session.payment_status in SETTLED_PAYMENT_STATUSES:
             return _mark_paid(order, session)
+        if session.status == "complete":
+            return _settling_later(order, session)
         if session.status == "expired":
             return Outcome.EXPIRED if order.mark_expired() else Outcome.UNCHANGED
         return Outcome.AWAITING_PAYMENT
+
+
+def delayed_payment_failure(session) -> str | None:
+    """Why a completed but unpaid session's payment failed; None while it is processing.
+
+    The session alone cannot tell (it stays complete and unpaid either way); its
+    PaymentIntent can. Raises PaymentError when Stripe cannot be asked.
+    """
+    if not session.payment_intent:
+        return None
+    intent = retrieve_payment_intent(session.payment_intent)
+    if intent.status not in FAILED_INTENT_STATUSES:
+        return None
+    error = intent.last_payment_error
+    return (error.message if error and error.message else None) or "the bank declined it"
+
+
+def _settling_later(order: Order, session) -> Outcome:
+    """Checkout completed with a delayed payment: keep holding until it succeeds or fails."""
+    failure = delayed_payment_failure(session)
+    if failure:
+        failed = order.mark_failed(f"The payment failed: {failure}")
+        return Outcome.FAILED if failed else Outcome.UNCHANGED
+    order.mark_processing(payment_intent_id=session.payment_intent or "")
+    return Outcome.PROCESSING
 
 
 def mismatches(order: Order, session) -> list[str]:

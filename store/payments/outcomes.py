@@ -13,6 +13,7 @@ class Outcome(enum.StrEnum):
     PAID = "paid"
     ALREADY_PAID = "already_paid"
     AWAITING_PAYMENT = "awaiting_payment"
+    PROCESSING = "processing"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     FAILED = "failed"

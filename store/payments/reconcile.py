@@ -17,7 +17,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from store.models import Order
-from store.payments.finalize import SETTLED_PAYMENT_STATUSES, apply_session, mismatches
+from store.payments.finalize import (
+    SETTLED_PAYMENT_STATUSES,
+    apply_session,
+    delayed_payment_failure,
+    mismatches,
+)
 from store.payments.outcomes import Outcome, PaymentError
 from store.payments.stripe_api import (
     describe,
@@ -91,7 +96,7 @@ def _reconcile(pk: int, *, dry_run: bool) -> Outcome:
             return _without_session(order, dry_run=dry_run)
         session = retrieve_session(order.stripe_session_id)
         planned = _plan(order, session)
-        if dry_run or planned is Outcome.UNCHANGED:
+        if dry_run:
             return planned
         if planned in (Outcome.EXPIRED, Outcome.CANCELLED) and session.status == "open":
             session = _expire(session)
@@ -113,6 +118,8 @@ def _plan(order: Order, session) -> Outcome:
     """What reconciling this order will do, given its session as Stripe has it now."""
     if session.payment_status in SETTLED_PAYMENT_STATUSES:
         return Outcome.MISMATCH if mismatches(order, session) else Outcome.PAID
+    if session.status == "complete":  # a delayed payment: a missed failure is healed here
+        return Outcome.FAILED if delayed_payment_failure(session) else Outcome.UNCHANGED
     past_expiry = bool(session.expires_at) and session.expires_at < timezone.now().timestamp()
     ends = session.status == "expired" or (
         session.status == "open" and (past_expiry or order.cancel_requested_at is not None)

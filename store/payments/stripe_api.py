@@ -39,6 +39,13 @@ def retrieve_session(session_id: str):
         raise PaymentError(describe(error)) from error
 
 
+def retrieve_payment_intent(payment_intent_id: str):
+    try:
+        return stripe_client().v1.payment_intents.retrieve(payment_intent_id)
+    except stripe.StripeError as error:
+        raise PaymentError(describe(error)) from error
+
+
 def metadata_of(session) -> dict[str, str]:
     return session.metadata.to_dict() if session.metadata else {}
 
