@@ -82,7 +82,10 @@ def test_an_editor_prices_reorders_and_illustrates_products(
     expect(photo).to_have_attribute(
         "src", re.compile(r"^/media/images/red-cap\.\w+\.fill-480x360\.png$")
     )
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0"), "the photo did not load"
+    # The image loads lazily: wait for it to arrive rather than look once.
+    shopper.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=photo.element_handle()
+    )
 
 
 def sign_in(page: Page, base_url: str) -> None:
