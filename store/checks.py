@@ -1,7 +1,11 @@
 """System checks for the store's configuration: fail at start-up, not at the first sale."""
 
+import typing
+from functools import cache
+
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from stripe.params.checkout import SessionCreateParamsShippingAddressCollection
 
 from store import currencies
 
@@ -37,6 +41,16 @@ def check_store_settings(app_configs, **kwargs):
                 id="store.W002",
             )
         )
+    unknown = sorted(set(settings.STORE_SHIPPING_COUNTRIES) - stripe_shipping_countries())
+    if unknown or not settings.STORE_SHIPPING_COUNTRIES:
+        problems.append(
+            Error(
+                "STORE_SHIPPING_COUNTRIES must list countries Stripe's Checkout ships to; "
+                f"not {', '.join(unknown) or 'none'}.",
+                hint="Two-letter ISO codes, comma-separated, e.g. IN or IN,LK,NP.",
+                id="store.E003",
+            )
+        )
     if settings.STRIPE_SECRET_KEY and not settings.STRIPE_WEBHOOK_SECRET:
         problems.append(
             Warning(
@@ -47,3 +61,12 @@ def check_store_settings(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@cache
+def stripe_shipping_countries() -> frozenset[str]:
+    """The countries Checkout can collect an address in, as the Stripe SDK's types list them."""
+    hint = typing.get_type_hints(SessionCreateParamsShippingAddressCollection)["allowed_countries"]
+    (item,) = typing.get_args(hint)
+    literals = [member for member in typing.get_args(item) if typing.get_origin(member)]
+    return frozenset(code for literal in literals for code in typing.get_args(literal))

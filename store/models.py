@@ -8,6 +8,7 @@ forms) lives in ``store/wagtail_hooks.py``; the models stay plain.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
@@ -120,6 +121,11 @@ class Order(models.Model):
         EXPIRED = "expired", "Expired"
         FAILED = "failed", "Failed"
 
+    class Fulfilment(models.TextChoices):
+        UNFULFILLED = "unfulfilled", "Not shipped"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -135,7 +141,25 @@ class Order(models.Model):
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
+    # Who paid and where to ship, as Stripe's Checkout collected them.
     customer_email = models.EmailField(blank=True)
+    customer_name = models.CharField(max_length=255, blank=True)
+    customer_phone = models.CharField("phone", max_length=40, blank=True)
+    shipping_name = models.CharField("ship to", max_length=255, blank=True)
+    shipping_line1 = models.CharField("address line 1", max_length=255, blank=True)
+    shipping_line2 = models.CharField("address line 2", max_length=255, blank=True)
+    shipping_city = models.CharField("city", max_length=255, blank=True)
+    shipping_postal_code = models.CharField("postal code", max_length=32, blank=True)
+    shipping_state = models.CharField("state", max_length=255, blank=True)
+    shipping_country = models.CharField("country", max_length=2, blank=True)
+    # What staff did with a paid order: ship it, see it delivered (fulfilment.py).
+    fulfilment = models.CharField(
+        max_length=12, choices=Fulfilment.choices, default=Fulfilment.UNFULFILLED, db_index=True
+    )
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
     # Something a person must look at: Stripe's payment disagrees with the order, or money
     # arrived for an order that had ended. Set by the payment flow, cleared by nobody.
@@ -156,6 +180,7 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("fulfil_order", "Can fulfil orders")]
 
     def __str__(self) -> str:
         return f"Order #{self.number}"
@@ -169,10 +194,23 @@ class Order(models.Model):
         return money.format_amount(self.amount_total, self.currency)
 
     @property
+    def total_in_major_units(self) -> Decimal:
+        """1250.00 for ₹1,250.00: for exports that spreadsheets can sum."""
+        return money.to_major(self.amount_total, self.currency)
+
+    @property
+    def lines_summary(self) -> str:
+        return "; ".join(str(line) for line in self.lines.all())
+
+    @property
     def shopper_status(self) -> str:
         """Where the order stands, as My Orders tells the shopper."""
         if self.status == self.Status.PAID:
-            return "Paid"
+            return (
+                "Paid"
+                if self.fulfilment == self.Fulfilment.UNFULFILLED
+                else (self.get_fulfilment_display())
+            )
         if self.status == self.Status.FAILED:
             return "Payment failed"
         if self.payment_processing:
@@ -187,8 +225,11 @@ class Order(models.Model):
         self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
         return bool(updated)
 
-    def mark_paid(self, *, payment_intent_id: str, customer_email: str) -> bool:
-        """Pending (or ended, if Stripe still took the money) -> paid, exactly once."""
+    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
+        """Pending (or ended, if Stripe still took the money) -> paid, exactly once.
+
+        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone).
+        """
         now = timezone.now()
         updated = (
             Order.objects.filter(pk=self.pk)
@@ -198,15 +239,29 @@ class Order(models.Model):
                 paid_at=now,
                 updated_at=now,
                 stripe_payment_intent_id=payment_intent_id,
-                customer_email=customer_email,
                 failure_reason="",
                 payment_processing=False,
+                **_customer_fields(customer),
             )
         )
         self.refresh_from_db()
         return bool(updated)
 
-    def mark_processing(self, *, payment_intent_id: str) -> bool:
+    @property
+    def shipping_address(self) -> list[str]:
+        """The address as lines for a label, an email or the admin; empty when none."""
+        city = " ".join(part for part in (self.shipping_city, self.shipping_postal_code) if part)
+        lines = [
+            self.shipping_name,
+            self.shipping_line1,
+            self.shipping_line2,
+            city,
+            self.shipping_state,
+            self.shipping_country,
+        ]
+        return [line for line in lines if line]
+
+    def mark_processing(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
         """Checkout completed with a payment that settles later: keep holding, keep pending."""
         updated = Order.objects.filter(
             pk=self.pk, status=self.Status.PENDING, payment_processing=False
@@ -214,8 +269,50 @@ class Order(models.Model):
             payment_processing=True,
             stripe_payment_intent_id=payment_intent_id,
             updated_at=timezone.now(),
+            **_customer_fields(customer),
         )
-        self.refresh_from_db(fields=["payment_processing", "stripe_payment_intent_id"])
+        self.refresh_from_db()
+        return bool(updated)
+
+    def mark_shipped(self, *, carrier: str = "", tracking_number: str = "") -> bool:
+        """A paid order not shipped yet -> shipped, with what the carrier calls it."""
+        now = timezone.now()
+        updated = Order.objects.filter(
+            pk=self.pk, status=self.Status.PAID, fulfilment=self.Fulfilment.UNFULFILLED
+        ).update(
+            fulfilment=self.Fulfilment.SHIPPED,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            shipped_at=now,
+            updated_at=now,
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    def mark_delivered(self) -> bool:
+        now = timezone.now()
+        updated = Order.objects.filter(pk=self.pk, fulfilment=self.Fulfilment.SHIPPED).update(
+            fulfilment=self.Fulfilment.DELIVERED, delivered_at=now, updated_at=now
+        )
+        self.refresh_from_db()
+        return bool(updated)
+
+    def undo_fulfilment(self) -> bool:
+        """A mistake: delivered -> shipped, or shipped -> not shipped (carrier and all)."""
+        orders = Order.objects.filter(pk=self.pk)
+        if self.fulfilment == self.Fulfilment.DELIVERED:
+            updated = orders.filter(fulfilment=self.Fulfilment.DELIVERED).update(
+                fulfilment=self.Fulfilment.SHIPPED, delivered_at=None, updated_at=timezone.now()
+            )
+        else:
+            updated = orders.filter(fulfilment=self.Fulfilment.SHIPPED).update(
+                fulfilment=self.Fulfilment.UNFULFILLED,
+                carrier="",
+                tracking_number="",
+                shipped_at=None,
+                updated_at=timezone.now(),
+            )
+        self.refresh_from_db()
         return bool(updated)
 
     def mark_cancelled(self) -> bool:
@@ -253,6 +350,30 @@ class Order(models.Model):
         return bool(updated)
 
 
+# What Stripe's Checkout collects about the customer, as Order fields.
+CUSTOMER_FIELDS = (
+    "customer_email",
+    "customer_name",
+    "customer_phone",
+    "shipping_name",
+    "shipping_line1",
+    "shipping_line2",
+    "shipping_city",
+    "shipping_postal_code",
+    "shipping_state",
+    "shipping_country",
+)
+
+
+def _customer_fields(customer: dict[str, str]) -> dict[str, str]:
+    """Only the customer fields, each cut to its column (Stripe's values can be long)."""
+    fields = {}
+    for name in CUSTOMER_FIELDS:
+        if name in customer:
+            fields[name] = (customer[name] or "")[: Order._meta.get_field(name).max_length]
+    return fields
+
+
 class OrderLine(models.Model):
     """What was bought, as it was at checkout: later edits to the product change nothing here."""
 
@@ -281,6 +402,43 @@ class OrderLine(models.Model):
     @property
     def display_amount(self) -> str:
         return money.format_amount(self.amount, self.order.currency)
+
+
+class OrderEmail(models.Model):
+    """An email the shop owes someone about an order, written with the change it reports.
+
+    One row per (order, key): the paid transition happens once, so its
+    confirmation is written once, however many webhooks race. The background
+    worker sends it and keeps trying until the mail server takes it (store.emails).
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation"
+        NEW_ORDER = "new_order", "New order (to staff)"
+        SHIPPED = "shipped", "Shipped notice"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Which change it reports: the kind, or the kind and the object (one per refund).
+    key = models.CharField(max_length=100)
+    to = models.TextField(help_text="Comma-separated addresses.")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "key"], name="store_one_email_per_change")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.order}"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [address.strip() for address in self.to.split(",") if address.strip()]
 
 
 class WebhookEvent(models.Model):

@@ -10,6 +10,7 @@ from django.db import connection
 from store.models import Product
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
+from tests.mail_server import MailServer
 from tests.simulator_support import (
     RETRY_DELAYS,
     WEBHOOK_SECRET,
@@ -76,6 +77,23 @@ def shop_server(live_server, stripe_sim, settings):
     stripe_sim.webhook_url = f"{live_server.url}/stripe/webhook/"
     stripe_sim.webhook_secret = settings.STRIPE_WEBHOOK_SECRET
     return live_server
+
+
+@pytest.fixture(scope="session")
+def running_mail_server():
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_server(running_mail_server, settings):
+    """The SMTP server on loopback, empty, with the shop's email going to it."""
+    running_mail_server.reset()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = running_mail_server.port
+    return running_mail_server
 
 
 @pytest.fixture

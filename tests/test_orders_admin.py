@@ -35,7 +35,9 @@ def make_order(status="paid", *, amount=130000, email="asha@example.com", days_a
 
 def listing_numbers(response) -> list[str]:
     page = BeautifulSoup(response.content, "html.parser")
-    return [row.select("td")[0].text.strip() for row in page.select("table.listing tbody tr")]
+    headings = [th.text.strip() for th in page.select("table.listing thead th")]
+    column = headings.index("Order")
+    return [row.select("td")[column].text.strip() for row in page.select("table.listing tbody tr")]
 
 
 @pytest.fixture

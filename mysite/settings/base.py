@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -123,6 +125,24 @@ LOGGING = {
     },
 }
 
+# Email: EMAIL_URL (smtp://user:password@host:587 with ?tls=True, or smtp+tls://…);
+# unset, emails are written to the console (the log) instead of being sent.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# The worker waits on the mail server, not forever: a refused email is tried again later.
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("STORE_FROM_EMAIL", default="Mini Store <shop@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Background tasks (order emails) in the database: no extra server; `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # Wagtail
 WAGTAIL_SITE_NAME = env.str("STORE_NAME", default="Mini Store")
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -144,6 +164,13 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 # A shopper waits on this, so fail fast and tell them instead of hanging.
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=5.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# Where Stripe's Checkout may ship to (ISO country codes), and who hears of each new order.
+STORE_SHIPPING_COUNTRIES = [
+    code.upper() for code in env.list("STORE_SHIPPING_COUNTRIES", default=["IN"])
+]
+STORE_ORDER_NOTIFY_EMAILS = env.list("STORE_ORDER_NOTIFY_EMAILS", default=[])
+# The first pause before sending a refused email again; pauses double up to an hour.
+STORE_EMAIL_RETRY_SECONDS = env.float("STORE_EMAIL_RETRY_SECONDS", default=60)
 # How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
 STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
 
@@ -156,7 +183,7 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 AXES_FAILURE_LIMIT = env.int("STORE_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STORE_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_LOCKOUT_CALLABLE = "store.lockout.locked_out"
+AXES_LOCKOUT_CALLABLE = "store.admin.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_ip"
 

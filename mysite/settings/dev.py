@@ -8,5 +8,4 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 INSTALLED_APPS = [*INSTALLED_APPS, "stripe_simulator"]  # noqa: F405
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-dev-only-not-for-production")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)

@@ -13,6 +13,8 @@ INSTALLED_APPS = [*INSTALLED_APPS, "stripe_simulator"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="store-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORE_ORDER_NOTIFY_EMAILS = ["orders@shop.example"]
+STORE_EMAIL_RETRY_SECONDS = 0.05
 if not env.str("CACHE_URL", default=""):
     # One directory per run, so parallel runs do not share rate-limit counters.
     CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="store-test-cache-")  # noqa: F405

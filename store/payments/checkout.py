@@ -151,6 +151,8 @@ def _session_params(order: Order, base_url: str) -> dict:
             }
             for line in order.lines.all()
         ],
+        "shipping_address_collection": {"allowed_countries": settings.STORE_SHIPPING_COUNTRIES},
+        "phone_number_collection": {"enabled": True},
         "client_reference_id": str(order.pk),
         "metadata": {"order_id": str(order.pk), ORDER_METADATA_KEY: str(order.public_id)},
         "success_url": base_url + reverse("store:success") + "?session_id={CHECKOUT_SESSION_ID}",

@@ -11,8 +11,8 @@ import logging
 
 from django.db import transaction
 
-from store import stock
-from store.models import Order
+from store import emails, stock
+from store.models import Order, OrderEmail
 from store.payments.outcomes import Outcome
 from store.payments.stripe_api import (
     metadata_of,
@@ -99,8 +99,38 @@ def _settling_later(order: Order, session) -> Outcome:
     if failure:
         failed = order.mark_failed(f"The payment failed: {failure}")
         return Outcome.FAILED if failed else Outcome.UNCHANGED
-    order.mark_processing(payment_intent_id=session.payment_intent or "")
+    order.mark_processing(
+        payment_intent_id=session.payment_intent or "", customer=customer_details(session)
+    )
     return Outcome.PROCESSING
+
+
+def customer_details(session) -> dict[str, str]:
+    """Who paid and where to ship, where API version 2026-10-28 puts them on the session."""
+    customer = _field(session, "customer_details")
+    shipping = _field(session, "collected_information", "shipping_details")
+    address = _field(shipping, "address")
+    return {
+        "customer_email": _field(customer, "email"),
+        "customer_name": _field(customer, "name"),
+        "customer_phone": _field(customer, "phone"),
+        "shipping_name": _field(shipping, "name"),
+        "shipping_line1": _field(address, "line1"),
+        "shipping_line2": _field(address, "line2"),
+        "shipping_city": _field(address, "city"),
+        "shipping_postal_code": _field(address, "postal_code"),
+        "shipping_state": _field(address, "state"),
+        "shipping_country": _field(address, "country"),
+    }
+
+
+def _field(stripe_object, *path: str):
+    """A nested value of a StripeObject, or None where any step is missing or null."""
+    for key in path:
+        if stripe_object is None or key not in stripe_object:
+            return None
+        stripe_object = stripe_object[key]
+    return stripe_object
 
 
 def mismatches(order: Order, session) -> list[str]:
@@ -142,13 +172,17 @@ def _mark_paid(order: Order, session) -> Outcome:
         return Outcome.MISMATCH
     ended_as = order.status if order.status != Order.Status.PENDING else None
     was_holding = stock.is_holding(order)
-    details = session.customer_details
-    email = (details["email"] if details else None) or ""
-    if not order.mark_paid(payment_intent_id=session.payment_intent or "", customer_email=email):
+    paid = order.mark_paid(
+        payment_intent_id=session.payment_intent or "", customer=customer_details(session)
+    )
+    if not paid:
         return Outcome.ALREADY_PAID
     oversold = stock.consume(order, was_holding=was_holding)
     if ended_as or oversold:
         _flag_late_payment(order, session, ended_as, oversold)
+    # Written with the paid transition, so exactly one of each, however many callers race.
+    emails.queue(order, OrderEmail.Kind.CONFIRMATION)
+    emails.queue(order, OrderEmail.Kind.NEW_ORDER)
     logger.info("Order paid", extra={"order_id": order.pk, "session_id": session.id})
     transaction.on_commit(lambda: order_paid.send(sender=Order, order=order))
     return Outcome.PAID

@@ -1,4 +1,5 @@
-"""Serve the shop locally; without Stripe keys, alongside the offline Stripe simulator."""
+"""Serve the shop locally with everything it needs: the web server, the background worker
+(order emails), and without Stripe keys the offline Stripe simulator."""
 
 import os
 import signal
@@ -14,7 +15,9 @@ LOCAL_WEBHOOK_SECRET = "whsec_local_simulator"
 
 
 class Command(BaseCommand):
-    help = "runserver, plus the Stripe simulator when STRIPE_SECRET_KEY is empty."
+    help = (
+        "runserver and the task worker, plus the Stripe simulator when STRIPE_SECRET_KEY is empty."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
@@ -38,6 +41,8 @@ class Command(BaseCommand):
                 + ["--webhook-url", f"http://{addrport}/stripe/webhook/"]
                 + ["--webhook-secret", webhook_secret]
             )
+        # The worker sends order emails outside requests; it stops with the server.
+        commands.append(["manage.py", "db_worker", "--no-reload"])
         commands.append(["manage.py", "runserver", addrport])
         self._run_until_stopped(commands, environment)
 

@@ -1,0 +1,93 @@
+"""What staff do to an order from its admin page: ship it, mark it delivered, undo a step.
+
+Each is a POST behind the "Can fulfil orders" permission (403 without it), and
+ends back on the order's page with a message saying what happened.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.defaults import permission_denied
+from wagtail.admin import messages
+
+from store import fulfilment
+from store.models import Order
+
+FULFIL_PERMISSION = "store.fulfil_order"
+
+
+def can_fulfil(user: AbstractBaseUser) -> bool:
+    return user.has_perm(FULFIL_PERMISSION)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(
+        max_length=100, required=False, help_text="Optional, e.g. India Post or Blue Dart."
+    )
+    tracking_number = forms.CharField(max_length=100, required=False, help_text="Optional.")
+
+
+class FulfilmentAction(View):
+    """One step of fulfilment on one order; subclasses say which and what to tell staff."""
+
+    http_method_names = ["post"]
+    done: str
+    refused: str
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_fulfil(request.user):
+            # A plain 403 (Wagtail would turn PermissionDenied into a redirect home).
+            return permission_denied(request, PermissionDenied("You may not fulfil orders."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=pk)
+        if self.act(order):
+            messages.success(request, self.success_message(order))
+        else:
+            messages.error(request, self.refused.format(order=order))
+        return HttpResponseRedirect(reverse("orders:inspect", args=[order.pk]))
+
+    def act(self, order: Order) -> bool:
+        raise NotImplementedError
+
+    def success_message(self, order: Order) -> str:
+        return self.done.format(order=order)
+
+
+class ShipOrder(FulfilmentAction):
+    done = "{order} marked shipped; the customer has been emailed."
+    refused = "{order} was not marked shipped: only a paid order that has not shipped can be."
+
+    def act(self, order: Order) -> bool:
+        form = ShipForm(self.request.POST)
+        if not form.is_valid():
+            self.refused = "{order} was not marked shipped: " + " ".join(
+                error for errors in form.errors.values() for error in errors
+            )
+            return False
+        return fulfilment.ship(order, user=self.request.user, **form.cleaned_data)
+
+
+class DeliverOrder(FulfilmentAction):
+    done = "{order} marked delivered."
+    refused = "{order} was not marked delivered: only a shipped order can be."
+
+    def act(self, order: Order) -> bool:
+        return fulfilment.deliver(order, user=self.request.user)
+
+
+class UndoFulfilment(FulfilmentAction):
+    refused = "Nothing to undo on {order}."
+
+    def act(self, order: Order) -> bool:
+        return fulfilment.undo(order, user=self.request.user)
+
+    def success_message(self, order: Order) -> str:
+        return f"Last step undone: {order} is now “{order.get_fulfilment_display()}”."

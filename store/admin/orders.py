@@ -1,0 +1,246 @@
+"""Orders in the admin: read-only, except the fulfilment steps staff may take.
+
+The listing filters by payment and fulfilment state and exports the address
+and lines; the order's page shows who paid and where it ships, and, to staff
+who may fulfil orders, the forms to ship, deliver or undo. "Mark shipped" also
+works on many orders at once (a bulk action).
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import ngettext
+from wagtail.admin.ui.tables import (
+    BooleanColumn,
+    BulkActionsCheckboxColumn,
+    Column,
+    DateColumn,
+    StatusTagColumn,
+)
+from wagtail.admin.views.bulk_action import BulkAction
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.log_actions import LogFormatter
+
+from store import fulfilment
+from store.admin.order_actions import (
+    DeliverOrder,
+    ShipForm,
+    ShipOrder,
+    UndoFulfilment,
+    can_fulfil,
+)
+from store.admin.read_only import ReadOnlyModelViewSet
+from store.models import Order
+
+# Shown on the order's page, in this order; see OrderInspectView for the composite ones.
+INSPECT_FIELDS = [
+    "number",
+    "status",
+    "attention_reason",
+    "display_total",
+    "lines",
+    "customer",
+    "shipping_address",
+    "fulfilment",
+    "emails",
+    "created_at",
+    "paid_at",
+    "stripe_session_id",
+    "stripe_payment_intent_id",
+    "failure_reason",
+    "public_id",
+]
+
+# The export: plain values a spreadsheet can sum and sort (amounts in major units).
+EXPORT_FIELDS = {
+    "number": "Order",
+    "status": "Status",
+    "fulfilment": "Fulfilment",
+    "total_in_major_units": "Total",
+    "currency": "Currency",
+    "lines_summary": "Lines",
+    "customer_name": "Customer",
+    "customer_email": "Email",
+    "customer_phone": "Phone",
+    "shipping_name": "Ship to",
+    "shipping_line1": "Address line 1",
+    "shipping_line2": "Address line 2",
+    "shipping_city": "City",
+    "shipping_postal_code": "Postal code",
+    "shipping_state": "State",
+    "shipping_country": "Country",
+    "carrier": "Carrier",
+    "tracking_number": "Tracking number",
+    "created_at": "Created",
+    "paid_at": "Paid",
+    "shipped_at": "Shipped",
+    "delivered_at": "Delivered",
+}
+
+
+class OrderIndexView(IndexView):
+    template_name = "store/admin/order_index.html"
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        if can_fulfil(self.request.user):
+            return [BulkActionsCheckboxColumn("bulk_actions", obj_type="order"), *columns]
+        return columns
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"can_fulfil": can_fulfil(self.request.user)}
+
+
+class OrderInspectView(InspectView):
+    template_name = "store/admin/order_inspect.html"
+    LABELS = {
+        "lines": "Lines",
+        "customer": "Customer",
+        "shipping_address": "Shipping address",
+        "fulfilment": "Fulfilment",
+        "emails": "Emails",
+    }
+
+    def get_field_label(self, field_name, field):
+        return self.LABELS.get(field_name) or super().get_field_label(field_name, field)
+
+    def get_lines_display_value(self):
+        lines = self.object.lines.select_related("order")
+        return render_to_string("store/admin/order_lines.html", {"lines": lines})
+
+    def get_customer_display_value(self):
+        order = self.object
+        parts = [order.customer_name, order.customer_email, order.customer_phone]
+        return ", ".join(part for part in parts if part) or "—"
+
+    def get_shipping_address_display_value(self):
+        return render_to_string("store/admin/order_address.html", {"order": self.object})
+
+    def get_fulfilment_display_value(self):
+        return render_to_string("store/admin/order_fulfilment.html", {"order": self.object})
+
+    def get_emails_display_value(self):
+        return render_to_string("store/admin/order_emails.html", {"order": self.object})
+
+    def get_context_data(self, **kwargs):
+        order = self.object
+        may_ship = order.status == Order.Status.PAID
+        return super().get_context_data(**kwargs) | {
+            "can_fulfil": can_fulfil(self.request.user) and may_ship,
+            "ship_form": ShipForm(),
+        }
+
+
+class OrderHistoryView(HistoryView):
+    """Who shipped, delivered or undid what, and when: for everyone who may see orders.
+
+    Orders have no edit view: the breadcrumb leads back to the order's page instead.
+    """
+
+    any_permission_required = ["view"]
+    header_buttons = []
+
+    def get_edit_url(self, instance):
+        return reverse("orders:inspect", args=[instance.pk])
+
+
+class OrderViewSet(ReadOnlyModelViewSet):
+    model = Order
+    name = "orders"
+    icon = "list-ul"
+    menu_label = "Orders"
+    menu_order = 210
+    add_to_admin_menu = True
+    index_view_class = OrderIndexView
+    inspect_view_class = OrderInspectView
+    history_view_class = OrderHistoryView
+    inspect_view_fields = INSPECT_FIELDS
+    list_display = [
+        Column("number", label="Order", sort_key="pk"),
+        StatusTagColumn("get_status_display", label="Status", sort_key="status"),
+        Column("get_fulfilment_display", label="Fulfilment", sort_key="fulfilment"),
+        BooleanColumn("needs_attention", label="Needs attention"),
+        Column("display_total", label="Total", sort_key="amount_total"),
+        Column("customer_email", label="Email"),
+        DateColumn("created_at", label="Created", sort_key="created_at"),
+    ]
+    list_filter = {
+        "status": ["exact"],
+        "fulfilment": ["exact"],
+        "needs_attention": ["exact"],
+        "created_at": ["date__gte", "date__lte"],
+    }
+    search_fields = ["id", "customer_email", "customer_name", "stripe_session_id"]
+    ordering = ["-created_at"]
+    list_export = list(EXPORT_FIELDS)
+    export_headings = EXPORT_FIELDS
+
+    def get_queryset(self, request):
+        return Order.objects.prefetch_related("lines")
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("ship/<int:pk>/", ShipOrder.as_view(), name="ship"),
+            path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
+            path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
+        ]
+
+
+class MarkShippedBulkAction(BulkAction):
+    """Ship many paid orders at once (without tracking numbers; add those one by one)."""
+
+    display_name = "Mark shipped"
+    action_type = "mark_shipped"
+    aria_label = "Mark the selected orders shipped"
+    template_name = "store/admin/bulk_mark_shipped.html"
+    models = [Order]
+    action_priority = 10
+
+    def check_perm(self, order: Order) -> bool:
+        return can_fulfil(self.request.user)
+
+    def get_execution_context(self):
+        return {"user": self.request.user}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        shipped = sum(fulfilment.ship(order, user=user) for order in objects)
+        return shipped, 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return ngettext(
+            "%(count)d order marked shipped; its customer has been emailed.",
+            "%(count)d orders marked shipped; their customers have been emailed.",
+            num_parent_objects,
+        ) % {"count": num_parent_objects}
+
+
+class ShippedFormatter(LogFormatter):
+    label = "Mark shipped"
+
+    def format_message(self, log_entry):
+        details = [value for value in log_entry.data.values() if value]
+        return "Marked shipped" + (f" ({', '.join(details)})" if details else "")
+
+
+class DeliveredFormatter(LogFormatter):
+    label = "Mark delivered"
+    message = "Marked delivered"
+
+
+class UndoneFormatter(LogFormatter):
+    label = "Undo fulfilment"
+
+    def format_message(self, log_entry):
+        return f"Undid “{log_entry.data.get('undone')}”, now “{log_entry.data.get('now')}”"
+
+
+LOG_FORMATTERS = {
+    fulfilment.SHIPPED: ShippedFormatter,
+    fulfilment.DELIVERED: DeliveredFormatter,
+    fulfilment.UNDONE: UndoneFormatter,
+}

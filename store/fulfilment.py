@@ -1,0 +1,55 @@
+"""Staff ship and deliver paid orders. Each step is recorded in Wagtail's audit log with who
+and when, and shipping owes the customer an email, in the same transaction."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from wagtail.log_actions import log
+
+from store import emails
+from store.models import Order, OrderEmail
+
+SHIPPED = "store.order.shipped"
+DELIVERED = "store.order.delivered"
+UNDONE = "store.order.fulfilment_undone"
+
+
+def ship(
+    order: Order, *, user: AbstractBaseUser, carrier: str = "", tracking_number: str = ""
+) -> bool:
+    """Paid and not shipped -> shipped; False when the order was not in that state."""
+    with transaction.atomic():
+        if not order.mark_shipped(carrier=carrier, tracking_number=tracking_number):
+            return False
+        log(
+            instance=order,
+            action=SHIPPED,
+            user=user,
+            data={"carrier": carrier, "tracking_number": tracking_number},
+        )
+        emails.queue(order, OrderEmail.Kind.SHIPPED)
+    return True
+
+
+def deliver(order: Order, *, user: AbstractBaseUser) -> bool:
+    with transaction.atomic():
+        if not order.mark_delivered():
+            return False
+        log(instance=order, action=DELIVERED, user=user)
+    return True
+
+
+def undo(order: Order, *, user: AbstractBaseUser) -> bool:
+    """Take back the last step (delivered or shipped), for a mistake."""
+    undone = order.fulfilment
+    with transaction.atomic():
+        if undone == Order.Fulfilment.UNFULFILLED or not order.undo_fulfilment():
+            return False
+        log(
+            instance=order,
+            action=UNDONE,
+            user=user,
+            data={"undone": undone, "now": order.fulfilment},
+        )
+    return True

@@ -1,0 +1,201 @@
+"""Staff ship and deliver paid orders from the order's admin page (Wagtail's views, over HTTP),
+behind their own permission, each step in the audit log, the customer told by email."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+from wagtail.models import ModelLogEntry
+
+from store.models import Order, OrderEmail
+from tests.test_orders_admin import listing_numbers, make_order
+
+ORDERS = "/admin/orders/"
+
+
+def page_of(order: Order) -> str:
+    return f"{ORDERS}inspect/{order.pk}/"
+
+
+@pytest.fixture
+def fulfiller(django_user_model) -> Client:
+    """Staff in the "Order fulfilment" group the migrations create."""
+    user = django_user_model.objects.create_user("packer", password="pw", is_staff=True)
+    user.groups.add(Group.objects.get(name="Order fulfilment"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer(django_user_model) -> Client:
+    """Staff who may see orders but not fulfil them."""
+    group = Group.objects.create(name="Order viewers")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="view_order"),
+    )
+    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    user.groups.add(group)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def paid(db) -> Order:
+    return make_order("paid", email="asha@example.com")
+
+
+def messages_on(response) -> list[str]:
+    page = BeautifulSoup(response.content, "html.parser")
+    return [message.text.strip() for message in page.select(".messages li")]
+
+
+def ship(client: Client, order: Order, **form):
+    return client.post(f"{ORDERS}ship/{order.pk}/", form, follow=True)
+
+
+def test_the_fulfilment_group_may_see_and_fulfil_orders_and_nothing_else(db):
+    group = Group.objects.get(name="Order fulfilment")
+    assert sorted(group.permissions.values_list("codename", flat=True)) == [
+        "access_admin",
+        "fulfil_order",
+        "view_order",
+    ]
+
+
+def test_marking_shipped_records_tracking_logs_who_and_owes_one_email(fulfiller, paid):
+    page = fulfiller.get(page_of(paid))
+    assert page.status_code == 200
+    assert BeautifulSoup(page.content, "html.parser").find("button", string="Mark shipped")
+
+    response = ship(fulfiller, paid, carrier="Blue Dart", tracking_number="BD123456789IN")
+
+    assert f"{paid} marked shipped; the customer has been emailed." in messages_on(response)
+    paid.refresh_from_db()
+    assert (paid.fulfilment, paid.carrier, paid.tracking_number) == (
+        "shipped",
+        "Blue Dart",
+        "BD123456789IN",
+    )
+    assert paid.shipped_at is not None
+    entry = ModelLogEntry.objects.get(action="store.order.shipped")
+    assert (entry.user.username, entry.object_id) == ("packer", str(paid.pk))
+    assert entry.data == {"carrier": "Blue Dart", "tracking_number": "BD123456789IN"}
+    assert entry.timestamp is not None
+    history = fulfiller.get(f"{ORDERS}history/{paid.pk}/").content.decode()
+    assert "Marked shipped (Blue Dart, BD123456789IN)" in history
+    (email,) = OrderEmail.objects.filter(kind="shipped")
+    assert email.to == "asha@example.com"
+
+    assert "was not marked shipped" in messages_on(ship(fulfiller, paid))[0]
+    assert OrderEmail.objects.filter(kind="shipped").count() == 1
+
+
+def test_delivered_then_undo_step_by_step(fulfiller, paid):
+    ship(fulfiller, paid)
+    fulfiller.post(f"{ORDERS}deliver/{paid.pk}/")
+    paid.refresh_from_db()
+    assert paid.fulfilment == "delivered" and paid.delivered_at is not None
+
+    fulfiller.post(f"{ORDERS}undo-fulfilment/{paid.pk}/")
+    paid.refresh_from_db()
+    assert (paid.fulfilment, paid.delivered_at) == ("shipped", None)
+    response = fulfiller.post(f"{ORDERS}undo-fulfilment/{paid.pk}/", follow=True)
+    paid.refresh_from_db()
+    assert (paid.fulfilment, paid.shipped_at, paid.carrier) == ("unfulfilled", None, "")
+    assert f"Last step undone: {paid} is now “Not shipped”." in messages_on(response)
+    actions = list(ModelLogEntry.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == [
+        "store.order.shipped",
+        "store.order.delivered",
+        "store.order.fulfilment_undone",
+        "store.order.fulfilment_undone",
+    ]
+
+
+@pytest.mark.parametrize("status", ["pending", "cancelled", "failed"])
+def test_only_paid_orders_can_be_shipped(fulfiller, status):
+    order = make_order(status)
+    assert (
+        BeautifulSoup(fulfiller.get(page_of(order)).content, "html.parser").find(
+            "button", string="Mark shipped"
+        )
+        is None
+    )
+    ship(fulfiller, order)
+    order.refresh_from_db()
+    assert order.fulfilment == "unfulfilled"
+
+
+@pytest.mark.parametrize("action", ["ship", "deliver", "undo-fulfilment"])
+def test_without_the_permission_there_are_no_forms_and_a_post_is_forbidden(viewer, paid, action):
+    page = BeautifulSoup(viewer.get(page_of(paid)).content, "html.parser")
+    assert page.find("button", string="Mark shipped") is None
+    assert viewer.post(f"{ORDERS}{action}/{paid.pk}/").status_code == 403
+    paid.refresh_from_db()
+    assert paid.fulfilment == "unfulfilled"
+
+
+def test_orders_stay_read_only_for_fulfilment_staff(fulfiller, paid):
+    assert fulfiller.get(f"{ORDERS}edit/{paid.pk}/").status_code == 404
+    assert fulfiller.post(f"{ORDERS}delete/{paid.pk}/").status_code == 404
+
+
+def test_the_listing_filters_by_fulfilment(fulfiller, paid):
+    other = make_order("paid")
+    ship(fulfiller, paid)
+
+    shipped = fulfiller.get(ORDERS, {"fulfilment": "shipped"})
+    waiting = fulfiller.get(ORDERS, {"fulfilment": "unfulfilled"})
+
+    assert listing_numbers(shipped) == [str(paid.number)]
+    assert listing_numbers(waiting) == [str(other.number)]
+
+
+def test_bulk_mark_shipped(fulfiller, paid):
+    second, pending = make_order("paid"), make_order("pending")
+    url = (
+        f"/admin/bulk/store/order/mark_shipped/?next={ORDERS}"
+        f"&id={paid.pk}&id={second.pk}&id={pending.pk}"
+    )
+    listing = BeautifulSoup(fulfiller.get(ORDERS).content, "html.parser")
+    assert listing.select("input[data-bulk-action-checkbox]")
+    assert fulfiller.get(url).status_code == 200
+
+    response = fulfiller.post(url, follow=True)
+
+    assert "2 orders marked shipped; their customers have been emailed." in messages_on(response)
+    statuses = dict(Order.objects.values_list("pk", "fulfilment"))
+    assert statuses == {paid.pk: "shipped", second.pk: "shipped", pending.pk: "unfulfilled"}
+    assert ModelLogEntry.objects.filter(action="store.order.shipped").count() == 2
+
+
+def test_bulk_mark_shipped_is_not_offered_or_done_without_the_permission(viewer, paid):
+    listing = BeautifulSoup(viewer.get(ORDERS).content, "html.parser")
+    assert not listing.select("input[data-bulk-action-checkbox]")
+    viewer.post(f"/admin/bulk/store/order/mark_shipped/?id={paid.pk}")
+    paid.refresh_from_db()
+    assert paid.fulfilment == "unfulfilled"
+
+
+def test_my_orders_follows_paid_shipped_delivered(fulfiller, client, products, stripe_sim):
+    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    order = Order.objects.get()
+    stripe_sim.pay(order.stripe_session_id)
+    client.get("/checkout/success/", {"session_id": order.stripe_session_id})
+
+    def status() -> tuple[str, str]:
+        page = BeautifulSoup(client.get("/").content, "html.parser")
+        entry = page.select_one("section.my-orders li.order")
+        tracking = entry.select_one(".order-tracking")
+        return entry.select_one(".status").text, tracking.text.strip() if tracking else ""
+
+    assert status() == ("Paid", "")
+    ship(fulfiller, order, carrier="India Post", tracking_number="EE123456789IN")
+    assert status() == ("Shipped", "India Post, tracking number EE123456789IN")
+    fulfiller.post(f"{ORDERS}deliver/{order.pk}/")
+    assert status()[0] == "Delivered"
