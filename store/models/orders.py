@@ -1,104 +1,15 @@
-"""The store's state: products (Wagtail snippets), orders and their lines, Stripe events.
-
-Prices are integers in the store currency's minor unit (paise for INR);
-``store.money`` converts at the edges. Admin configuration (panels, listing,
-forms) lives in ``store/wagtail_hooks.py``; the models stay plain.
-"""
+"""Orders and their lines: one checkout attempt and, once Stripe confirms it, one sale."""
 
 from __future__ import annotations
 
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
-from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.utils import timezone
-from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 
 from store import money
-
-
-class PublishedProductQuerySet(models.QuerySet):
-    def published(self) -> PublishedProductQuerySet:
-        """Live products in editor order, with their images and renditions prefetched."""
-        return (
-            self.filter(live=True)
-            .select_related("image")
-            .prefetch_related("image__renditions")
-            .order_by("sort_order", "name")
-        )
-
-
-class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
-    """Something the shop sells.
-
-    Saving a draft of a live product only writes a revision: the row keeps the
-    published name and price, so the shop always reads from the row.
-    """
-
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(
-        max_length=500, blank=True, help_text="One or two sentences shown under the name."
-    )
-    price = models.PositiveIntegerField(
-        help_text="In the store currency's minor unit (paise for INR)."
-    )
-    # Units on hand; None means not tracked (never sold out). Can go below zero only when
-    # Stripe took money for units no longer held, and then the order is flagged.
-    stock = models.IntegerField(
-        null=True,
-        blank=True,
-        help_text="Units on hand. Leave empty if you do not track stock for this product.",
-    )
-    image = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    sort_order = models.IntegerField(default=0, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    revisions = GenericRelation(
-        "wagtailcore.Revision",
-        content_type_field="base_content_type",
-        object_id_field="object_id",
-        related_query_name="product",
-        for_concrete_model=False,
-    )
-
-    objects = PublishedProductQuerySet.as_manager()
-
-    sort_order_field = "sort_order"
-
-    class Meta:
-        ordering = ["sort_order", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        # Stock moves only by explicit UPDATEs (a sale, an editor's adjustment): a form or
-        # revision loaded before a sale must not put the sold units back when saved.
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "stock"
-            ]
-        super().save(*args, **kwargs)
-
-    def with_content_json(self, content):
-        """A revision's content, with today's stock: revisions never bring back old counts."""
-        product = super().with_content_json(content)
-        product.stock = self.stock
-        return product
-
-    @property
-    def display_price(self) -> str:
-        return money.format_amount(self.price, settings.STORE_CURRENCY)
-
-    def get_preview_template(self, request, mode_name):
-        return "store/product_preview.html"
+from store.models.catalogue import Product
 
 
 class OrderQuerySet(models.QuerySet):
@@ -402,60 +313,3 @@ class OrderLine(models.Model):
     @property
     def display_amount(self) -> str:
         return money.format_amount(self.amount, self.order.currency)
-
-
-class OrderEmail(models.Model):
-    """An email the shop owes someone about an order, written with the change it reports.
-
-    One row per (order, key): the paid transition happens once, so its
-    confirmation is written once, however many webhooks race. The background
-    worker sends it and keeps trying until the mail server takes it (store.emails).
-    """
-
-    class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Order confirmation"
-        NEW_ORDER = "new_order", "New order (to staff)"
-        SHIPPED = "shipped", "Shipped notice"
-
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    # Which change it reports: the kind, or the kind and the object (one per refund).
-    key = models.CharField(max_length=100)
-    to = models.TextField(help_text="Comma-separated addresses.")
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["order", "key"], name="store_one_email_per_change")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.order}"
-
-    @property
-    def recipients(self) -> list[str]:
-        return [address.strip() for address in self.to.split(",") if address.strip()]
-
-
-class WebhookEvent(models.Model):
-    """Every Stripe event received: the unique id makes a redelivery a no-op."""
-
-    event_id = models.CharField(max_length=255, unique=True)
-    type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=255, blank=True, db_index=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    # The last processing error, kept for staff while Stripe retries.
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-received_at"]
-
-    def __str__(self) -> str:
-        return f"{self.type} {self.event_id}"

@@ -1,0 +1,14 @@
+"""The store's state: products (Wagtail snippets), orders and their lines, the emails and
+refunds they lead to, and Stripe's events.
+
+Amounts are integers in the store currency's minor unit (paise for INR);
+``store.money`` converts at the edges. Admin configuration lives in
+``store.admin``; the models stay plain and own their state transitions.
+"""
+
+from store.models.catalogue import Product
+from store.models.emails import OrderEmail
+from store.models.events import WebhookEvent
+from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
+
+__all__ = ["CUSTOMER_FIELDS", "Order", "OrderEmail", "OrderLine", "Product", "WebhookEvent"]
