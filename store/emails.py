@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from store.models import Order, OrderEmail
+from store.models import Order, OrderEmail, Refund
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 LONGEST_RETRY_PAUSE = timedelta(hours=1)
 
 
-def queue(order: Order, kind: str, *, key: str = "") -> OrderEmail | None:
-    """Owe an email of ``kind`` about ``order``, once per key; None if nobody to send it to.
+def queue(order: Order, kind: str, *, refund: Refund | None = None) -> OrderEmail | None:
+    """Owe an email of ``kind`` about ``order`` (and ``refund``), once; None if nobody to tell.
 
     Call inside the transaction that made the change the email reports.
     """
@@ -39,7 +39,9 @@ def queue(order: Order, kind: str, *, key: str = "") -> OrderEmail | None:
     if not recipients:
         return None
     email, created = OrderEmail.objects.get_or_create(
-        order=order, key=key or kind, defaults={"kind": kind, "to": ", ".join(recipients)}
+        order=order,
+        key=f"{kind}:{refund.pk}" if refund else kind,
+        defaults={"kind": kind, "to": ", ".join(recipients), "refund": refund},
     )
     if created:
         send_order_email.enqueue(email.pk)
@@ -55,7 +57,7 @@ def _recipients(order: Order, kind: str) -> list[str]:
 @task()
 def send_order_email(email_id: int) -> str:
     """Send one owed email; on a mail server failure, schedule the next try and fail loudly."""
-    email = OrderEmail.objects.select_related("order").get(pk=email_id)
+    email = OrderEmail.objects.select_related("order", "refund").get(pk=email_id)
     if email.sent_at:
         return "already sent"
     try:
@@ -92,6 +94,7 @@ def message(email: OrderEmail) -> EmailMultiAlternatives:
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     context = {
         "order": order,
+        "refund": email.refund,
         "lines": list(order.lines.all()),
         "store_name": settings.WAGTAIL_SITE_NAME,
         "shop_url": f"{base_url}/",

@@ -119,3 +119,20 @@ def test_no_customer_email_no_confirmation_but_staff_still_hear(shopper, stripe_
     run_worker()
 
     assert [message["To"] for message in mail_server.received] == [STAFF]
+
+
+def test_a_refund_sends_the_customer_one_notice(shopper, stripe_sim, mail_server, admin_client):
+    from tests.test_refunds import refund
+
+    order = paid_at_stripe(shopper, stripe_sim, Cap=1)
+    shopper.get(f"/checkout/success/?session_id={order.stripe_session_id}")
+    order.refresh_from_db()
+    refund(admin_client, order, amount="100")
+    run_worker()
+
+    notices = [m for m in mail_server.to(CUSTOMER) if "refunded" in m["Subject"]]
+    assert [m["Subject"] for m in notices] == [
+        f"Mini Store: ₹100.00 refunded for order #{order.number}"
+    ]
+    text, html = text_and_html(notices[0])
+    assert "Refunded so far: ₹100.00 of ₹300.00." in text and "₹100.00 refunded" in html

@@ -1,4 +1,5 @@
-"""Editor-facing forms: prices typed in currency units, stored in minor units."""
+"""Staff-facing forms: amounts typed in currency units and stored in minor units, stock
+counts, refunds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from store import money, stock
+from store.models import Refund
 
 
 class PriceInput(forms.TextInput):
@@ -18,10 +20,29 @@ class PriceInput(forms.TextInput):
         return super().format_value(value)
 
 
-class PriceField(forms.Field):
-    """A price in currency units ("1,25,000.50") -> minor units, within Stripe's limits."""
+class AmountField(forms.Field):
+    """An amount in the store currency's units ("1,25,000.50") -> minor units."""
 
     widget = PriceInput
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.checked(money.parse_amount(str(value), settings.STORE_CURRENCY))
+        except money.MoneyInputError as error:
+            raise forms.ValidationError(str(error), code="invalid_amount") from error
+
+    def checked(self, amount: int) -> int:
+        return amount
+
+
+class PriceField(AmountField):
+    """A price in currency units ("1,25,000.50") -> minor units, within Stripe's limits."""
 
     def __init__(self, **kwargs):
         currency = settings.STORE_CURRENCY.upper()
@@ -32,16 +53,9 @@ class PriceField(forms.Field):
             help_text += f"; at least {money.format_amount(lowest, settings.STORE_CURRENCY)}"
         kwargs.setdefault("help_text", help_text + ".")
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
 
-    def to_python(self, value) -> int | None:
-        if value in self.empty_values:
-            return None
-        try:
-            amount = money.parse_amount(str(value), settings.STORE_CURRENCY)
-            money.check_chargeable(amount, settings.STORE_CURRENCY)
-        except money.MoneyInputError as error:
-            raise forms.ValidationError(str(error), code="invalid_price") from error
+    def checked(self, amount: int) -> int:
+        money.check_chargeable(amount, settings.STORE_CURRENCY)
         return amount
 
 
@@ -105,3 +119,20 @@ class ProductForm(WagtailAdminModelForm):
             return forms.IntegerField(required=False).clean(self.data[self._shown_key])
         except forms.ValidationError:
             return self.initial.get("stock")
+
+
+class RefundForm(forms.Form):
+    """How much to give back and why; the hidden fields tie it to the page as shown."""
+
+    amount = AmountField(
+        required=False,
+        label=f"Amount ({settings.STORE_CURRENCY.upper()})",
+        help_text="Leave empty to refund everything that is left.",
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "No reason given"), *Refund.Reason.choices], required=False
+    )
+    # A double click posts the same token: one refund.
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+    # What the page said was refunded, so a refund made meanwhile is noticed.
+    outstanding_when_shown = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -1,9 +1,9 @@
-"""Orders in the admin: read-only, except the fulfilment steps staff may take.
+"""Orders in the admin: read-only, except the fulfilment steps and refunds staff may make.
 
 The listing filters by payment and fulfilment state and exports the address
-and lines; the order's page shows who paid and where it ships, and, to staff
-who may fulfil orders, the forms to ship, deliver or undo. "Mark shipped" also
-works on many orders at once (a bulk action).
+and lines; the order's page shows who paid, where it ships and what was
+refunded, and, to staff with the permission, the forms to ship, deliver or
+undo, and to refund. "Mark shipped" also works on many orders at once.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.log_actions import LogFormatter
 
-from store import fulfilment
+from store import fulfilment, money, payments
 from store.admin.order_actions import (
     DeliverOrder,
     ShipForm,
@@ -33,6 +33,7 @@ from store.admin.order_actions import (
     can_fulfil,
 )
 from store.admin.read_only import ReadOnlyModelViewSet
+from store.admin.refund_views import RefundOrder, can_refund, refund_form_for
 from store.models import Order
 
 # Shown on the order's page, in this order; see OrderInspectView for the composite ones.
@@ -45,6 +46,7 @@ INSPECT_FIELDS = [
     "customer",
     "shipping_address",
     "fulfilment",
+    "refunds",
     "emails",
     "created_at",
     "paid_at",
@@ -60,6 +62,7 @@ EXPORT_FIELDS = {
     "status": "Status",
     "fulfilment": "Fulfilment",
     "total_in_major_units": "Total",
+    "refunded_in_major_units": "Refunded",
     "currency": "Currency",
     "lines_summary": "Lines",
     "customer_name": "Customer",
@@ -102,6 +105,7 @@ class OrderInspectView(InspectView):
         "customer": "Customer",
         "shipping_address": "Shipping address",
         "fulfilment": "Fulfilment",
+        "refunds": "Refunds",
         "emails": "Emails",
     }
 
@@ -123,15 +127,23 @@ class OrderInspectView(InspectView):
     def get_fulfilment_display_value(self):
         return render_to_string("store/admin/order_fulfilment.html", {"order": self.object})
 
+    def get_refunds_display_value(self):
+        return render_to_string("store/admin/order_refunds.html", {"order": self.object})
+
     def get_emails_display_value(self):
         return render_to_string("store/admin/order_emails.html", {"order": self.object})
 
     def get_context_data(self, **kwargs):
         order = self.object
         may_ship = order.status == Order.Status.PAID
+        left = order.amount_total - payments.outstanding(order)
+        may_refund = may_ship and left > 0
         return super().get_context_data(**kwargs) | {
+            "left_to_refund": money.format_amount(left, order.currency),
             "can_fulfil": can_fulfil(self.request.user) and may_ship,
             "ship_form": ShipForm(),
+            "can_refund": can_refund(self.request.user) and may_refund,
+            "refund_form": refund_form_for(order),
         }
 
 
@@ -165,6 +177,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
         Column("get_fulfilment_display", label="Fulfilment", sort_key="fulfilment"),
         BooleanColumn("needs_attention", label="Needs attention"),
         Column("display_total", label="Total", sort_key="amount_total"),
+        Column("refund_state", label="Refunds"),
         Column("customer_email", label="Email"),
         DateColumn("created_at", label="Created", sort_key="created_at"),
     ]
@@ -187,6 +200,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
             path("ship/<int:pk>/", ShipOrder.as_view(), name="ship"),
             path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
             path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
+            path("refund/<int:pk>/", RefundOrder.as_view(), name="refund"),
         ]
 
 

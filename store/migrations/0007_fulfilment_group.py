@@ -11,25 +11,29 @@ PERMISSIONS = [
 ]
 
 
-def create_group(apps, schema_editor):
-    # Permissions are normally made after all migrations; this group needs them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name=GROUP)
-    group.permissions.add(
-        *(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in PERMISSIONS
+def group_with_permissions(name: str, permissions: list[tuple[str, str]]):
+    """A RunPython pair that creates the group ``name`` with ``permissions`` (and removes it)."""
+
+    def create_group(apps, schema_editor):
+        # Permissions are normally made after all migrations; this group needs them now.
+        for app_config in apps.get_app_configs():
+            app_config.models_module = True
+            create_permissions(app_config, apps=apps, verbosity=0)
+            app_config.models_module = None
+        Group = apps.get_model("auth", "Group")
+        Permission = apps.get_model("auth", "Permission")
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(
+            *(
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in permissions
+            )
         )
-    )
 
+    def remove_group(apps, schema_editor):
+        apps.get_model("auth", "Group").objects.filter(name=name).delete()
 
-def remove_group(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name=GROUP).delete()
+    return create_group, remove_group
 
 
 class Migration(migrations.Migration):
@@ -42,4 +46,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_group, remove_group)]
+    operations = [migrations.RunPython(*group_with_permissions(GROUP, PERMISSIONS))]

@@ -10,5 +10,14 @@ from store.models.catalogue import Product
 from store.models.emails import OrderEmail
 from store.models.events import WebhookEvent
 from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
+from store.models.refunds import Refund
 
-__all__ = ["CUSTOMER_FIELDS", "Order", "OrderEmail", "OrderLine", "Product", "WebhookEvent"]
+__all__ = [
+    "CUSTOMER_FIELDS",
+    "Order",
+    "OrderEmail",
+    "OrderLine",
+    "Product",
+    "Refund",
+    "WebhookEvent",
+]

@@ -71,6 +71,8 @@ class Order(models.Model):
     tracking_number = models.CharField(max_length=100, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The sum of this order's succeeded refunds, kept with them (store.refunds).
+    amount_refunded = models.PositiveIntegerField(default=0)
     failure_reason = models.CharField(max_length=255, blank=True)
     # Something a person must look at: Stripe's payment disagrees with the order, or money
     # arrived for an order that had ended. Set by the payment flow, cleared by nobody.
@@ -91,7 +93,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        permissions = [("fulfil_order", "Can fulfil orders")]
+        permissions = [
+            ("fulfil_order", "Can fulfil orders"),
+            ("refund_order", "Can refund orders"),
+        ]
 
     def __str__(self) -> str:
         return f"Order #{self.number}"
@@ -105,9 +110,24 @@ class Order(models.Model):
         return money.format_amount(self.amount_total, self.currency)
 
     @property
+    def display_refunded(self) -> str:
+        return money.format_amount(self.amount_refunded, self.currency)
+
+    @property
+    def refund_state(self) -> str:
+        """ "Refunded", "Partially refunded", or "" when nothing was given back."""
+        if not self.amount_refunded:
+            return ""
+        return "Refunded" if self.amount_refunded >= self.amount_total else "Partially refunded"
+
+    @property
     def total_in_major_units(self) -> Decimal:
         """1250.00 for ₹1,250.00: for exports that spreadsheets can sum."""
         return money.to_major(self.amount_total, self.currency)
+
+    @property
+    def refunded_in_major_units(self) -> Decimal:
+        return money.to_major(self.amount_refunded, self.currency)
 
     @property
     def lines_summary(self) -> str:
@@ -117,11 +137,11 @@ class Order(models.Model):
     def shopper_status(self) -> str:
         """Where the order stands, as My Orders tells the shopper."""
         if self.status == self.Status.PAID:
-            return (
-                "Paid"
-                if self.fulfilment == self.Fulfilment.UNFULFILLED
-                else (self.get_fulfilment_display())
-            )
+            if self.refund_state == "Refunded":
+                return "Refunded"
+            if self.fulfilment == self.Fulfilment.UNFULFILLED:
+                return "Paid"
+            return self.get_fulfilment_display()
         if self.status == self.Status.FAILED:
             return "Payment failed"
         if self.payment_processing:

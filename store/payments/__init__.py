@@ -4,6 +4,7 @@
 - ``finalize``: :func:`fulfill_checkout`, which the success page, the webhook
   and reconcile all end in; it re-reads the session and marks paid once.
 - ``cancel``, ``reconcile``, ``webhooks``: the other ways an order moves.
+- ``refunds``: refunds made from the admin, and those made in Stripe's Dashboard.
 - ``stripe_api``: the client and what the shop writes on a session.
 """
 
@@ -18,6 +19,14 @@ from store.payments.outcomes import (
     PaymentError,
 )
 from store.payments.reconcile import ReconcileReport, reconcile_pending
+from store.payments.refunds import (
+    RefundFailed,
+    RefundRefused,
+    outstanding,
+    reconcile_refunds,
+    record_refund,
+    refund_order,
+)
 from store.payments.webhooks import EVENT_HANDLERS, handle_event, verify_event
 
 __all__ = [
@@ -29,10 +38,16 @@ __all__ = [
     "Outcome",
     "PaymentError",
     "ReconcileReport",
+    "RefundFailed",
+    "RefundRefused",
     "cancel_checkout",
     "fulfill_checkout",
     "handle_event",
+    "outstanding",
     "reconcile_pending",
+    "reconcile_refunds",
+    "record_refund",
+    "refund_order",
     "session_expiry",
     "start_checkout",
     "started_checkout",

@@ -22,6 +22,7 @@ class Outcome(enum.StrEnum):
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
     NOT_OURS = "not_ours"
+    REFUND_RECORDED = "refund_recorded"
 
 
 class PaymentError(Exception):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from store.models import WebhookEvent
 from store.payments.finalize import fulfill_checkout
 from store.payments.outcomes import InvalidWebhook, Outcome
+from store.payments.refunds import record_refund, record_refunds_of_charge
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +85,20 @@ def _on_session_event(session) -> Outcome:
     return fulfill_checkout(session.id)
 
 
+def _on_refund_event(refund) -> Outcome:
+    """A refund made here or in Stripe's Dashboard, re-read from Stripe and counted once."""
+    return record_refund(refund.id)
+
+
 EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
     "checkout.session.completed": _on_session_event,
     "checkout.session.async_payment_succeeded": _on_session_event,
     "checkout.session.async_payment_failed": _on_session_event,
     "checkout.session.expired": _on_session_event,
+    "refund.created": _on_refund_event,
+    "refund.updated": _on_refund_event,
+    "refund.failed": _on_refund_event,
+    "charge.refunded": record_refunds_of_charge,
 }
 
 

@@ -1,0 +1,75 @@
+"""Refunding an order from its admin page, behind the "Can refund orders" permission."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.defaults import permission_denied
+from wagtail.admin import messages
+
+from store import payments
+from store.admin.forms import RefundForm
+from store.models import Order
+
+REFUND_PERMISSION = "store.refund_order"
+
+
+def can_refund(user: AbstractBaseUser) -> bool:
+    return user.has_perm(REFUND_PERMISSION)
+
+
+def refund_form_for(order: Order) -> RefundForm:
+    """A new form for the order as it is now: a fresh token, today's refunded figure."""
+    return RefundForm(
+        initial={
+            "form_token": uuid.uuid4(),
+            "outstanding_when_shown": payments.outstanding(order),
+        }
+    )
+
+
+class RefundOrder(View):
+    http_method_names = ["post"]
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not can_refund(request.user):
+            # A plain 403 (Wagtail would turn PermissionDenied into a redirect home).
+            return permission_denied(request, PermissionDenied("You may not refund orders."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = get_object_or_404(Order, pk=pk)
+        form = RefundForm(request.POST)
+        if not form.is_valid():
+            problems = " ".join(error for errors in form.errors.values() for error in errors)
+            messages.error(request, f"No refund was made: {problems}")
+        else:
+            self._refund(order, form.cleaned_data)
+        return HttpResponseRedirect(reverse("orders:inspect", args=[order.pk]))
+
+    def _refund(self, order: Order, data: dict) -> None:
+        request = self.request
+        try:
+            refund, made = payments.refund_order(
+                order,
+                amount=data["amount"],
+                reason=data["reason"],
+                user=request.user,
+                form_token=data["form_token"],
+                outstanding_when_shown=data["outstanding_when_shown"],
+            )
+        except payments.RefundRefused as refused:
+            messages.error(request, f"No refund was made: {refused}")
+        except payments.RefundFailed as failed:
+            messages.error(request, f"Stripe did not make the refund, so nothing changed: {failed}")
+        else:
+            if not made:
+                messages.warning(request, f"This form was already sent: {refund} was made then.")
+            else:
+                messages.success(request, f"{refund}: {refund.get_status_display().lower()}.")
