@@ -54,8 +54,8 @@ class ProductChoice:
 class CheckoutForm(forms.Form):
     """Quantities for the published products, within what is left of each.
 
-    ``form_token`` is minted when the form is rendered, so posting the same
-    rendered form twice (double click, resubmit) is recognisably one checkout.
+    ``form_token`` is minted for each page served (home.shop_page), so posting
+    the same page's form twice (double click, resubmit) is recognisably one checkout.
     A post without one (a script, not the page) is simply a new checkout.
     Prices never come from the request: only quantities are read. What is left
     is checked here for a helpful message; the checkout itself holds the units.
@@ -68,7 +68,6 @@ class CheckoutForm(forms.Form):
     )
 
     def __init__(self, *args, products: Iterable[Product], **kwargs):
-        kwargs.setdefault("initial", {"form_token": uuid.uuid4()})
         super().__init__(*args, **kwargs)
         self.products = list(products)
         self.available = {product.pk: stock.available(product) for product in self.products}
@@ -94,11 +93,6 @@ class CheckoutForm(forms.Form):
                 "max_value": too_many,
             },
         )
-
-    @property
-    def next_form_token(self) -> str:
-        """A new token for the form as rendered now: every render is a new checkout."""
-        return str(self.initial["form_token"])
 
     @staticmethod
     def field_name(product: Product) -> str:

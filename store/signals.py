@@ -1,7 +1,17 @@
-"""Store events other code can react to (emails, stock, analytics)."""
+"""Store events other code can react to (emails, stock, the shop page's cache)."""
 
+from django.db import transaction
 from django.dispatch import Signal
 
 # Sent once per order, after the transaction that marked it paid has committed.
 # Receivers get ``order``.
 order_paid = Signal()
+
+# Sent after commit when what shoppers see of a product may have changed without the
+# product being saved: units held by a checkout, released, sold, or counted by an editor.
+availability_changed = Signal()
+
+
+def announce_availability_change() -> None:
+    """Tell receivers once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: availability_changed.send(sender=None))

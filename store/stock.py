@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import get_text_list
 
 from store.models import Order, OrderLine, Product
+from store.signals import announce_availability_change
 
 # "Only N left" from this many down.
 LOW_STOCK = 5
@@ -84,6 +85,8 @@ def hold(quantities: Mapping[int, int]) -> None:
     ]
     if short:
         raise SoldOut(short)
+    if tracked:
+        announce_availability_change()
 
 
 def consume(order: Order, *, was_holding: bool) -> list[str]:
@@ -97,6 +100,8 @@ def consume(order: Order, *, was_holding: bool) -> list[str]:
         quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
     for product in Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk"):
         Product.objects.filter(pk=product.pk).update(stock=F("stock") - quantities[product.pk])
+    if quantities:
+        announce_availability_change()
     if was_holding or not quantities:
         return []
     products = with_held_units(Product.objects.filter(pk__in=quantities).order_by("pk"))
@@ -115,6 +120,15 @@ def change_count(product: Product, before: int | None, after: int | None) -> Non
     else:
         products.update(stock=F("stock") + (after - before))
     product.refresh_from_db(fields=["stock"])
+    announce_availability_change()
+
+
+def next_hold_expiry() -> datetime | None:
+    """When the first live hold on a tracked product ends by itself (nothing announces it)."""
+    holds = Order.objects.filter(
+        holding(), payment_processing=False, lines__product__stock__isnull=False
+    )
+    return holds.aggregate(first=Min("checkout_expires_at"))["first"]
 
 
 def is_holding(order: Order, now: datetime | None = None) -> bool:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import environ
 import pytest
+import redis
 import stripe
 from django.core.cache import cache
 from django.db import connection
 
+from home import shop_page
 from store.models import Product
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
 from tests.mail_server import MailServer
+from tests.servers import REDIS_URL, redis_missing_reason
 from tests.simulator_support import (
     RETRY_DELAYS,
     WEBHOOK_SECRET,
@@ -31,8 +35,14 @@ def make_product(
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Rate-limit counters and cached pages start afresh in every test."""
+    """Rate-limit counters and the shop page's rendering start afresh in every test."""
     cache.clear()
+    shop_page.forget_worker_copy()
+
+
+def behind_the_shops_back() -> None:
+    """A test changed rows directly (an UPDATE, no signals): the shop page must see it."""
+    shop_page.invalidate()
 
 
 @pytest.fixture
@@ -94,6 +104,21 @@ def mail_server(running_mail_server, settings):
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = running_mail_server.port
     return running_mail_server
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def shared_cache(request, tmp_path, settings) -> dict[str, str]:
+    """The cache the servers share (CACHE_URL), used by this test too: the embedded default
+    (files on this machine) or Redis. Changes made here invalidate what they cached."""
+    if request.param == "embedded":
+        url = f"filecache://{tmp_path / 'cache'}"
+    else:
+        if reason := redis_missing_reason():
+            pytest.skip(reason)
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        url = REDIS_URL
+    settings.CACHES = {"default": environ.Env.cache_url_config(url)}
+    return {"CACHE_URL": url}
 
 
 @pytest.fixture

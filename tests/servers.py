@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 import requests
 from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60  # seconds; importing Django and Wagtail in each worker on a busy machine
+REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 def free_port() -> int:
@@ -80,3 +82,11 @@ def _wait_until_serving(process: subprocess.Popen, base_url: str, log) -> None:
             pass  # not listening yet, or a worker still importing
         time.sleep(0.1)
     raise TimeoutError(f"gunicorn did not answer on {base_url} within {START_TIMEOUT} s")
+
+
+def redis_missing_reason() -> str | None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.ConnectionError:
+        return "no Redis at 127.0.0.1:6379 (CI machines run one)"
+    return None

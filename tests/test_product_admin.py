@@ -49,16 +49,20 @@ def test_the_edit_form_shows_the_stored_price_in_rupees(admin_client, products):
     assert field["value"] == "1,200.00"
 
 
-def test_a_saved_draft_does_not_change_the_shop_until_published(admin_client, products):
+def test_a_saved_draft_does_not_change_the_shop_until_published(
+    admin_client, products, django_capture_on_commit_callbacks
+):
     shirt = products[0]
     draft = product_form(name="T-Shirt", slug="t-shirt", price="650")
-    assert admin_client.post(edit_url(shirt), draft).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(edit_url(shirt), draft).status_code == 302
     shirt.refresh_from_db()
     assert shirt.price == 50000 and shirt.has_unpublished_changes
     assert shop_price_of(admin_client, "T-Shirt") == "₹500.00"
 
     published = {**draft, "action-publish": "action-publish"}
-    assert admin_client.post(edit_url(shirt), published).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(edit_url(shirt), published).status_code == 302
     shirt.refresh_from_db()
     assert shirt.price == 65000
     assert shop_price_of(admin_client, "T-Shirt") == "₹650.00"

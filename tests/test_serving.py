@@ -14,31 +14,6 @@ from tests.shopping import Shopper
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_missing_reason() -> str | None:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.ConnectionError:
-        return "no Redis at 127.0.0.1:6379 (CI machines run one)"
-    return None
-
-
-@pytest.fixture(params=["embedded", "redis"])
-def shared_cache(request, tmp_path) -> dict[str, str]:
-    """CACHE_URL for the servers: the embedded default (files), or Redis."""
-    if request.param == "embedded":
-        return {"CACHE_URL": f"filecache://{tmp_path / 'cache'}"}
-    if reason := redis_missing_reason():
-        pytest.skip(reason)
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    return {"CACHE_URL": REDIS_URL}
-
 
 def timed_get(url: str) -> tuple[int, float]:
     started = time.monotonic()

@@ -76,10 +76,14 @@ def test_the_shop_says_what_is_left(client, shirt, on_hand, badge, maximum):
         assert field["aria-describedby"] == f"availability-{shirt.pk}"
 
 
-def test_units_in_a_live_checkout_are_not_offered_to_others(client, shirt, stripe_sim):
-    check_out(client, shirt, 2)
+def test_units_in_a_live_checkout_are_not_offered_to_others(
+    client, shirt, stripe_sim, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        check_out(client, shirt, 2)
     assert availability(Client(), "T-Shirt") == "Only 1 left"
-    check_out(Client(), shirt, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        check_out(Client(), shirt, 1)
     assert availability(Client(), "T-Shirt") == "Sold out"
 
 

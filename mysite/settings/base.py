@@ -54,8 +54,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    # After everything that reads the request, as django-axes asks.
     "axes.middleware.AxesMiddleware",
+    # Innermost: answers "/" from the shared rendering; everything above still applies.
+    "home.shop_page.ShopPageMiddleware",
 ]
 
 ROOT_URLCONF = "mysite.urls"
@@ -171,6 +173,10 @@ STORE_SHIPPING_COUNTRIES = [
 STORE_ORDER_NOTIFY_EMAILS = env.list("STORE_ORDER_NOTIFY_EMAILS", default=[])
 # The first pause before sending a refused email again; pauses double up to an hour.
 STORE_EMAIL_RETRY_SECONDS = env.float("STORE_EMAIL_RETRY_SECONDS", default=60)
+# The shop page's shared rendering (home.shop_page): kept at most this long, and each worker
+# looks for a newer version this often, so changes show everywhere within about a second.
+STORE_PAGE_CACHE_SECONDS = env.int("STORE_PAGE_CACHE_SECONDS", default=300)
+STORE_PAGE_VERSION_CHECK_SECONDS = 1.0
 # How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
 STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
 

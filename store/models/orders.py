@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from store import money
 from store.models.catalogue import Product
+from store.signals import announce_availability_change
 
 
 class OrderQuerySet(models.QuerySet):
@@ -278,6 +279,8 @@ class Order(models.Model):
             **fields,
         )
         self.refresh_from_db()
+        if updated:
+            announce_availability_change()  # its units, if it held any, are back on sale
         return bool(updated)
 
 

@@ -1,0 +1,32 @@
+"""Every change to what the shop page shows makes its shared rendering stale (home.shop_page).
+
+Saves and deletes of products, images and pages, publishing, and the store's own
+announcement for changes made with UPDATEs (units held, released or sold). Each
+invalidates once the transaction commits, so no worker caches the page as it was
+just before the change.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished
+
+from home import shop_page
+from store.models import Product
+from store.signals import availability_changed
+
+
+def invalidate_after_commit(**kwargs) -> None:
+    transaction.on_commit(shop_page.invalidate)
+
+
+for model in (Product, get_image_model()):
+    post_save.connect(invalidate_after_commit, sender=model, weak=False)
+    post_delete.connect(invalidate_after_commit, sender=model, weak=False)
+for signal in (page_published, page_unpublished):
+    signal.connect(invalidate_after_commit, weak=False)
+post_delete.connect(invalidate_after_commit, sender=Page, weak=False)
+availability_changed.connect(shop_page.invalidate, weak=False)

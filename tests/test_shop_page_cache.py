@@ -1,0 +1,184 @@
+"""The shop page's shared rendering (home.shop_page): fast for everyone, never someone else's.
+
+What is shared is the page around four parts that are filled in per request:
+the CSRF token, the form token, messages and My Orders.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from home import shop_page
+from store.models import Order, Product
+from tests.conftest import behind_the_shops_back, make_product
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def page(client: Client) -> BeautifulSoup:
+    response = client.get("/")
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def tokens(soup: BeautifulSoup) -> tuple[str, str]:
+    form = soup.select_one("form.checkout-form")
+    return (
+        form.select_one("input[name=csrfmiddlewaretoken]")["value"],
+        form.select_one("input[name=form_token]")["value"],
+    )
+
+
+def queries_for(client: Client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return len(queries)
+
+
+def pay_for_a_cap(client: Client, products, stripe_sim) -> Order:
+    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    order = Order.objects.filter(status="pending").latest("pk")
+    stripe_sim.pay(order.stripe_session_id)
+    client.get("/checkout/success/", {"session_id": order.stripe_session_id})
+    return order
+
+
+def test_a_fresh_visitor_is_served_without_the_database(products):
+    Client().get("/")  # the first visitor has it rendered
+
+    assert queries_for(Client()) == 0
+
+
+def test_every_visitor_gets_their_own_working_tokens(products, stripe_sim):
+    shoppers = [Client(enforce_csrf_checks=True) for _ in range(3)]
+    pages = [page(shopper) for shopper in shoppers]
+
+    csrf, form = zip(*(tokens(soup) for soup in pages), strict=True)
+    assert len(set(csrf)) == 3 and len(set(form)) == 3
+    assert all(str(uuid.UUID(token)) == token for token in form)
+    assert "<!--shop:" not in str(pages[0])
+    for shopper, soup in zip(shoppers, pages, strict=True):
+        csrf_token, form_token = tokens(soup)
+        response = shopper.post(
+            "/checkout/",
+            {
+                "csrfmiddlewaretoken": csrf_token,
+                "form_token": form_token,
+                f"quantity_{products[2].pk}": "1",
+            },
+        )
+        assert response.status_code == 303  # the token was accepted
+    assert Order.objects.count() == 3
+
+
+def test_my_orders_messages_and_confirming_never_reach_another_browser(products, stripe_sim):
+    mine, stranger = Client(), Client()
+    order = pay_for_a_cap(mine, products, stripe_sim)
+    # Another checkout of mine, back from Stripe before it confirmed: "confirming payment".
+    mine.post("/checkout/", {f"quantity_{products[1].pk}": "1"})
+    pending = Order.objects.filter(status="pending").get()
+    stripe_sim.fail_next(503, count=2)
+    mine.get("/checkout/success/", {"session_id": pending.stripe_session_id})
+
+    for _ in range(2):  # before and after the shared rendering exists
+        their_page = page(stranger)
+        assert their_page.select("section.my-orders li.order") == []
+        assert their_page.select(".messages li") == []
+        assert f"#{order.number}" not in their_page.text
+
+    my_page = page(mine)
+    statuses = [status.text for status in my_page.select("section.my-orders .status")]
+    assert statuses == ["Confirming payment", "Paid"]
+    assert "We could not confirm the payment" in my_page.select_one(".messages").text
+    assert page(mine).select(".messages li") == []  # a message is shown once
+
+
+def test_queries_do_not_grow_with_products_or_orders(products, stripe_sim, settings):
+    settings.STORE_CHECKOUT_RATE_PER_BROWSER = "1000/m"
+    returning = Client()
+    pay_for_a_cap(returning, products, stripe_sim)
+    page(returning)
+    few = (queries_for(Client()), queries_for(returning))
+    behind_the_shops_back()
+    rendering_few = queries_for(Client())
+
+    for number in range(197):
+        make_product(f"Extra {number}", 1000 + number, sort_order=10 + number, stock=number)
+    for _ in range(49):
+        pay_for_a_cap(returning, products, stripe_sim)
+    behind_the_shops_back()
+    rendering_many = queries_for(Client())
+    many = (queries_for(Client()), queries_for(returning))
+
+    assert Product.objects.count() == 200 and Order.objects.count() == 50
+    assert rendering_many == rendering_few
+    assert many == few
+    assert few[0] == 0
+
+
+def test_checkout_success_cancel_and_webhooks_are_never_served_from_it(products, stripe_sim):
+    shopper = Client()
+    page(shopper)  # the shop page is now shared
+    assert shopper.post("/checkout/", {f"quantity_{products[2].pk}": "1"}).status_code == 303
+    order = Order.objects.get()
+    asked = len(stripe_sim.requests)
+
+    for _ in range(2):
+        shopper.get("/checkout/success/", {"session_id": order.stripe_session_id})
+    shopper.get(f"/checkout/cancel/{order.public_id}/")
+
+    # The success page asked Stripe each time; cancel expired the session there.
+    assert len(stripe_sim.requests) == asked + 3
+    assert Order.objects.get().status == "cancelled"
+    assert Client().post("/stripe/webhook/").status_code == 400  # the webhook view answered
+
+
+def test_a_hold_that_ends_by_itself_makes_the_page_stale_then(products, stripe_sim):
+    Product.objects.filter(name="Cap").update(stock=1)
+    behind_the_shops_back()
+    Client().post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    soon = timezone.now() + timedelta(seconds=1)
+    Order.objects.update(checkout_expires_at=soon)
+    behind_the_shops_back()
+    assert "Sold out" in page(Client()).select_one(".product:last-child").text
+
+    time.sleep(max((soon - timezone.now()).total_seconds(), 0) + 0.1)
+
+    assert "Sold out" not in page(Client()).select_one(".product:last-child").text
+    assert re.search(r"Only 1 left", page(Client()).text)
+
+
+def test_every_change_the_shop_makes_shows_at_once(products, stripe_sim):
+    Product.objects.filter(name="Cap").update(stock=2)
+    behind_the_shops_back()
+    shopper, other = Client(), Client()
+    assert "Only 2 left" in page(other).text
+
+    shopper.post("/checkout/", {f"quantity_{products[2].pk}": "1"})  # a hold
+    assert "Only 1 left" in page(other).text
+    order = Order.objects.get()
+    shopper.get(f"/checkout/cancel/{order.public_id}/")  # a release
+    assert "Only 2 left" in page(other).text
+    pay_for_a_cap(shopper, products, stripe_sim)  # a sale
+    assert "Only 1 left" in page(other).text
+
+
+def test_the_version_is_shared_so_every_worker_sees_a_change(products, settings):
+    settings.STORE_PAGE_VERSION_CHECK_SECONDS = 0.2
+    page(Client())
+    version = shop_page.current_version()
+    shop_page.forget_worker_copy()  # as another worker process would start
+
+    shop_page.invalidate()
+
+    assert shop_page.current_version() == version + 1
