@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mysite.settings.environment import database_config
+from mysite.settings.environment import cache_config, database_config
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_VARIABLES = ["DATABASE_URL", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"]
@@ -87,3 +87,45 @@ def test_production_starts_with_both():
     )
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_the_cache_is_files_every_local_worker_shares_unless_cache_url_is_set(
+    monkeypatch, tmp_path
+):
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    assert cache_config(default_dir=tmp_path) == {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path),
+    }
+    monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/3")
+    assert cache_config(default_dir=tmp_path) == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3",
+    }
+
+
+def email_settings(email_url: str) -> list[str]:
+    environment = {key: value for key, value in os.environ.items() if key != "EMAIL_URL"}
+    if email_url:
+        environment["EMAIL_URL"] = email_url
+    environment["DJANGO_SETTINGS_MODULE"] = "mysite.settings.dev"
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_USE_TLS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_email_url_sends_by_smtp_and_without_it_emails_go_to_the_console():
+    assert email_settings("smtp+tls://shop:s3cret@smtp.example.com:587") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "smtp.example.com",
+        "587",
+        "shop",
+        "True",
+    ]
+    assert email_settings("")[0] == "django.core.mail.backends.console.EmailBackend"
