@@ -56,22 +56,16 @@ class Shopper:
 
     def pay(self, checkout_url: str, card: str = SUCCESS_CARD) -> requests.Response:
         """Submit Stripe's page as a browser does: its prefilled fields, this card, Pay."""
-        form = self.payment_form(checkout_url)
-        return self.http.post(
-            checkout_url,
-            data={**form, "card": card, "action": "pay"},
-            allow_redirects=False,
-            timeout=10,
-        )
+        return self._submit_payment(checkout_url, card=card, action="pay")
 
     def pay_by_bank_debit(self, checkout_url: str, account: str) -> requests.Response:
         """The page's delayed method: the checkout completes now, the money settles later."""
+        return self._submit_payment(checkout_url, account=account, action="pay_by_bank_debit")
+
+    def _submit_payment(self, checkout_url: str, **fields: str) -> requests.Response:
         form = self.payment_form(checkout_url)
         return self.http.post(
-            checkout_url,
-            data={**form, "account": account, "action": "pay_by_bank_debit"},
-            allow_redirects=False,
-            timeout=10,
+            checkout_url, data={**form, **fields}, allow_redirects=False, timeout=10
         )
 
     def payment_form(self, checkout_url: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from django.test import Client
 from wagtail.models import ModelLogEntry
 
 from store.models import Order, OrderEmail
+from tests.admin_pages import admin_messages, staff_client
 from tests.test_orders_admin import listing_numbers, make_order
 
 ORDERS = "/admin/orders/"
@@ -20,13 +21,9 @@ def page_of(order: Order) -> str:
 
 
 @pytest.fixture
-def fulfiller(django_user_model) -> Client:
+def fulfiller(db) -> Client:
     """Staff in the "Order fulfilment" group the migrations create."""
-    user = django_user_model.objects.create_user("packer", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Order fulfilment"))
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff_client("packer", "Order fulfilment")
 
 
 @pytest.fixture
@@ -49,11 +46,6 @@ def paid(db) -> Order:
     return make_order("paid", email="asha@example.com")
 
 
-def messages_on(response) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    return [message.text.strip() for message in page.select(".messages li")]
-
-
 def ship(client: Client, order: Order, **form):
     return client.post(f"{ORDERS}ship/{order.pk}/", form, follow=True)
 
@@ -74,7 +66,7 @@ def test_marking_shipped_records_tracking_logs_who_and_owes_one_email(fulfiller,
 
     response = ship(fulfiller, paid, carrier="Blue Dart", tracking_number="BD123456789IN")
 
-    assert f"{paid} marked shipped; the customer has been emailed." in messages_on(response)
+    assert f"{paid} marked shipped; the customer has been emailed." in admin_messages(response)
     paid.refresh_from_db()
     assert (paid.fulfilment, paid.carrier, paid.tracking_number) == (
         "shipped",
@@ -91,7 +83,7 @@ def test_marking_shipped_records_tracking_logs_who_and_owes_one_email(fulfiller,
     (email,) = OrderEmail.objects.filter(kind="shipped")
     assert email.to == "asha@example.com"
 
-    assert "was not marked shipped" in messages_on(ship(fulfiller, paid))[0]
+    assert "was not marked shipped" in admin_messages(ship(fulfiller, paid))[0]
     assert OrderEmail.objects.filter(kind="shipped").count() == 1
 
 
@@ -107,7 +99,7 @@ def test_delivered_then_undo_step_by_step(fulfiller, paid):
     response = fulfiller.post(f"{ORDERS}undo-fulfilment/{paid.pk}/", follow=True)
     paid.refresh_from_db()
     assert (paid.fulfilment, paid.shipped_at, paid.carrier) == ("unfulfilled", None, "")
-    assert f"Last step undone: {paid} is now “Not shipped”." in messages_on(response)
+    assert f"Last step undone: {paid} is now “Not shipped”." in admin_messages(response)
     actions = list(ModelLogEntry.objects.order_by("pk").values_list("action", flat=True))
     assert actions == [
         "store.order.shipped",
@@ -168,7 +160,7 @@ def test_bulk_mark_shipped(fulfiller, paid):
 
     response = fulfiller.post(url, follow=True)
 
-    assert "2 orders marked shipped; their customers have been emailed." in messages_on(response)
+    assert "2 orders marked shipped; their customers have been emailed." in admin_messages(response)
     statuses = dict(Order.objects.values_list("pk", "fulfilment"))
     assert statuses == {paid.pk: "shipped", second.pk: "shipped", pending.pk: "unfulfilled"}
     assert ModelLogEntry.objects.filter(action="store.order.shipped").count() == 2

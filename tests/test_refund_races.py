@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from store.models import Order, Refund
+from tests.admin_pages import staff_client
 from tests.conftest import requires_postgres
 from tests.test_concurrency import race
-from tests.test_refunds import refund, refund_form, refund_requests, staff_client
+from tests.test_refunds import refund, refund_form, refund_requests
 
 pytestmark = [
     requires_postgres,
@@ -27,9 +28,7 @@ def paid_order(client, products, stripe_sim) -> Order:
 def test_two_staff_pressing_refund_at_once_make_one_refund(
     paid_order, stripe_sim, django_user_model
 ):
-    staff = [
-        staff_client(django_user_model, name, "Order refunds") for name in ("cashier", "manager")
-    ]
+    staff = [staff_client(name, "Order refunds") for name in ("cashier", "manager")]
     forms = [refund_form(member, paid_order) | {"amount": "500"} for member in staff]
     stripe_sim.delay_seconds = 0.3  # Stripe takes a moment: both are in flight together
 
@@ -42,7 +41,7 @@ def test_two_staff_pressing_refund_at_once_make_one_refund(
 
 
 def test_a_double_click_racing_itself_makes_one_refund(paid_order, stripe_sim, django_user_model):
-    cashier = staff_client(django_user_model, "cashier", "Order refunds")
+    cashier = staff_client("cashier", "Order refunds")
     form = refund_form(cashier, paid_order) | {"amount": "500"}
     stripe_sim.delay_seconds = 0.3
 

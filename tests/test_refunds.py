@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from store.models import Order, OrderEmail, Refund
+from tests.admin_pages import admin_messages, staff_client
 from tests.test_webhooks import deliver
 
 ORDERS = "/admin/orders/"
@@ -31,17 +32,9 @@ def paid_order(client, products, stripe_sim) -> Order:
     return order
 
 
-def staff_client(django_user_model, username: str, group: str) -> Client:
-    user = django_user_model.objects.create_user(username, password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
-def refunder(django_user_model) -> Client:
-    return staff_client(django_user_model, "cashier", "Order refunds")
+def refunder(db) -> Client:
+    return staff_client("cashier", "Order refunds")
 
 
 def refund_form(staff: Client, order: Order) -> dict[str, str]:
@@ -57,11 +50,6 @@ def refund(staff: Client, order: Order, form: dict | None = None, **fields):
     return staff.post(f"{ORDERS}refund/{order.pk}/", data, follow=True)
 
 
-def messages_on(response) -> list[str]:
-    page = BeautifulSoup(response.content, "html.parser")
-    return [message.text.strip() for message in page.select(".messages li")]
-
-
 def refund_requests(stripe_sim) -> list:
     return [r for r in stripe_sim.requests if (r.method, r.path) == ("POST", "/v1/refunds")]
 
@@ -72,7 +60,7 @@ def test_a_partial_refund_then_the_rest(refunder, paid_order, stripe_sim):
 
     first = refund(refunder, paid_order, amount="300", reason="requested_by_customer")
 
-    assert "Refund of ₹300.00 for Order" in messages_on(first)[0]
+    assert "Refund of ₹300.00 for Order" in admin_messages(first)[0]
     paid_order.refresh_from_db()
     assert (paid_order.amount_refunded, paid_order.refund_state) == (30000, "Partially refunded")
     (made,) = refund_requests(stripe_sim)
@@ -109,7 +97,7 @@ def test_a_double_click_makes_one_refund(refunder, paid_order, stripe_sim):
     refund(refunder, paid_order, form)
     again = refund(refunder, paid_order, form)
 
-    assert "This form was already sent" in messages_on(again)[0]
+    assert "This form was already sent" in admin_messages(again)[0]
     assert Refund.objects.count() == 1 and len(refund_requests(stripe_sim)) == 1
     paid_order.refresh_from_db()
     assert paid_order.amount_refunded == 30000
@@ -118,27 +106,27 @@ def test_a_double_click_makes_one_refund(refunder, paid_order, stripe_sim):
 def test_two_staff_with_the_page_open_make_one_refund(
     refunder, paid_order, stripe_sim, django_user_model
 ):
-    colleague = staff_client(django_user_model, "manager", "Order refunds")
+    colleague = staff_client("manager", "Order refunds")
     mine, theirs = refund_form(refunder, paid_order), refund_form(colleague, paid_order)
 
     refund(refunder, paid_order, mine, amount="300")
     late = refund(colleague, paid_order, theirs, amount="300")
 
-    assert "Another refund was made while this page was open" in messages_on(late)[0]
+    assert "Another refund was made while this page was open" in admin_messages(late)[0]
     assert Refund.objects.count() == 1 and len(refund_requests(stripe_sim)) == 1
 
 
 def test_more_than_is_left_is_refused_without_asking_stripe(refunder, paid_order, stripe_sim):
     response = refund(refunder, paid_order, amount="1300.01")
 
-    assert "Only ₹1,300.00 is left to refund." in messages_on(response)[0]
+    assert "Only ₹1,300.00 is left to refund." in admin_messages(response)[0]
     assert Refund.objects.count() == 0 and refund_requests(stripe_sim) == []
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "lots", "$5"])
 def test_a_bad_amount_is_refused_without_asking_stripe(refunder, paid_order, stripe_sim, amount):
     response = refund(refunder, paid_order, amount=amount)
-    assert messages_on(response)[0].startswith("No refund was made")
+    assert admin_messages(response)[0].startswith("No refund was made")
     assert Refund.objects.count() == 0 and refund_requests(stripe_sim) == []
 
 
@@ -147,7 +135,7 @@ def test_a_stripe_error_is_shown_and_leaves_no_half_made_refund(refunder, paid_o
 
     response = refund(refunder, paid_order, amount="300")
 
-    (message,) = messages_on(response)
+    (message,) = admin_messages(response)
     assert message.startswith(
         "Stripe did not make the refund, so nothing changed: "
         "InvalidRequestError: This charge is disputed."
@@ -219,7 +207,7 @@ def test_a_pending_refund_counts_against_what_is_left_until_it_succeeds(
     assert made.status == "pending"
     paid_order.refresh_from_db()
     assert paid_order.amount_refunded == 0
-    assert "Only ₹300.00 is left" in messages_on(refund(refunder, paid_order, amount="400"))[0]
+    assert "Only ₹300.00 is left" in admin_messages(refund(refunder, paid_order, amount="400"))[0]
 
     stripe_sim.settle_refund(made.stripe_refund_id)
     updated = next(e for e in reversed(stripe_sim.events) if e["type"] == "refund.updated")
@@ -261,8 +249,8 @@ def test_the_sales_panel_counts_revenue_net_of_refunds(admin_client, refunder, p
 
 
 @pytest.fixture
-def packer(django_user_model) -> Client:
-    return staff_client(django_user_model, "packer", "Order fulfilment")
+def packer(db) -> Client:
+    return staff_client("packer", "Order fulfilment")
 
 
 def test_staff_without_the_permission_see_no_form_and_a_post_is_forbidden(

@@ -33,18 +33,25 @@ class ShipForm(forms.Form):
     tracking_number = forms.CharField(max_length=100, required=False, help_text="Optional.")
 
 
-class FulfilmentAction(View):
-    """One step of fulfilment on one order; subclasses say which and what to tell staff."""
+class OrderAction(View):
+    """A POST that changes one order, allowed only with ``permission``: otherwise a plain 403
+    (Wagtail would turn PermissionDenied into a redirect to the dashboard)."""
 
     http_method_names = ["post"]
-    done: str
-    refused: str
+    permission: str
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_fulfil(request.user):
-            # A plain 403 (Wagtail would turn PermissionDenied into a redirect home).
-            return permission_denied(request, PermissionDenied("You may not fulfil orders."))
+        if not request.user.has_perm(self.permission):
+            return permission_denied(request, PermissionDenied(f"Needs {self.permission}."))
         return super().dispatch(request, *args, **kwargs)
+
+
+class FulfilmentAction(OrderAction):
+    """One step of fulfilment on one order; subclasses say which and what to tell staff."""
+
+    permission = FULFIL_PERMISSION
+    done: str
+    refused: str
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=pk)

@@ -5,16 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.views import View
-from django.views.defaults import permission_denied
 from wagtail.admin import messages
 
 from store import payments
 from store.admin.forms import RefundForm
+from store.admin.order_actions import OrderAction
 from store.models import Order
 
 REFUND_PERMISSION = "store.refund_order"
@@ -34,14 +32,8 @@ def refund_form_for(order: Order) -> RefundForm:
     )
 
 
-class RefundOrder(View):
-    http_method_names = ["post"]
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not can_refund(request.user):
-            # A plain 403 (Wagtail would turn PermissionDenied into a redirect home).
-            return permission_denied(request, PermissionDenied("You may not refund orders."))
-        return super().dispatch(request, *args, **kwargs)
+class RefundOrder(OrderAction):
+    permission = REFUND_PERMISSION
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=pk)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from store.models import Order
+from tests.browser.admin import sign_in
 from tests.browser.conftest import axe_violations
 from tests.test_orders_admin import make_order
 
@@ -25,17 +26,9 @@ def packer(django_user_model):
     return user
 
 
-def sign_in(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("Username").fill(PACKER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{base_url}/admin/")
-
-
 def test_staff_ship_deliver_and_undo_from_the_order_page(page, live_server, packer):
     order = make_order("paid", shipping_name="Asha Rao", shipping_city="Bengaluru")
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, PACKER, PASSWORD)
     page.goto(f"{live_server.url}/admin/orders/inspect/{order.pk}/")
     expect(page.get_by_text("Bengaluru")).to_be_visible()
     assert axe_violations(page) == []
@@ -59,7 +52,7 @@ def test_staff_ship_deliver_and_undo_from_the_order_page(page, live_server, pack
 
 def test_staff_mark_several_orders_shipped_at_once(page, live_server, packer):
     orders = [make_order("paid"), make_order("paid")]
-    sign_in(page, live_server.url)
+    sign_in(page, live_server.url, PACKER, PASSWORD)
     page.goto(f"{live_server.url}/admin/orders/")
 
     assert axe_violations(page) == []

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from store.models import Order
+from tests.browser.admin import sign_in
 from tests.browser.conftest import axe_violations
 
 pytestmark = [
@@ -30,10 +31,7 @@ def test_staff_refund_part_of_an_order(page, live_server, cashier, client, produ
     stripe_sim.pay(order.stripe_session_id)
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.get_by_label("Username").fill(CASHIER)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server.url, CASHIER, PASSWORD)
     page.goto(f"{live_server.url}/admin/orders/inspect/{order.pk}/")
     expect(page.get_by_role("heading", name="Refund")).to_be_visible()
     assert axe_violations(page) == []
