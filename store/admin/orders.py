@@ -35,13 +35,14 @@ from store.admin.order_actions import (
 from store.admin.read_only import ReadOnlyModelViewSet
 from store.admin.refund_views import RefundOrder, can_refund, refund_form_for
 from store.models import Order
+from store.templatetags.store_format import local_datetime
 
 # Shown on the order's page, in this order; see OrderInspectView for the composite ones.
 INSPECT_FIELDS = [
     "number",
     "status",
-    "attention_reason",
-    "display_total",
+    "needs_attention",
+    "total",
     "lines",
     "customer",
     "shipping_address",
@@ -101,6 +102,10 @@ class OrderIndexView(IndexView):
 class OrderInspectView(InspectView):
     template_name = "store/admin/order_inspect.html"
     LABELS = {
+        "needs_attention": "Needs attention",
+        "total": "Total",
+        "created_at": "Created",
+        "paid_at": "Paid",
         "lines": "Lines",
         "customer": "Customer",
         "shipping_address": "Shipping address",
@@ -111,6 +116,18 @@ class OrderInspectView(InspectView):
 
     def get_field_label(self, field_name, field):
         return self.LABELS.get(field_name) or super().get_field_label(field_name, field)
+
+    def get_needs_attention_display_value(self):
+        return self.object.attention_reason if self.object.needs_attention else "No"
+
+    def get_total_display_value(self):
+        return self.object.display_total
+
+    def get_created_at_display_value(self):
+        return local_datetime(self.object.created_at)
+
+    def get_paid_at_display_value(self):
+        return local_datetime(self.object.paid_at) or "—"
 
     def get_lines_display_value(self):
         lines = self.object.lines.select_related("order")

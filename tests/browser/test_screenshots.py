@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from store.models import Order
+from store.models import Order, Product
+from tests.conftest import behind_the_shops_back
 from tests.browser.shop import check_out, expect_back_on_the_shop, my_orders, pay
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -37,8 +38,12 @@ def save(page: Page, name: str, *, full_page: bool = True) -> None:
 
 
 def test_screenshots(page, shop_server, stripe_sim, django_user_model, products):
+    Product.objects.filter(name="T-Shirt").update(stock=4)
+    Product.objects.filter(name="Shoes").update(stock=0)
+    behind_the_shops_back()
     page.goto(f"{shop_server.url}/")
     expect(page.locator("li.product")).to_have_count(3)
+    expect(page.get_by_text("Sold out")).to_be_visible()
     save(page, "shop.png")
 
     check_out(page, {"T-Shirt": 2, "Cap": 1})
@@ -59,3 +64,9 @@ def test_screenshots(page, shop_server, stripe_sim, django_user_model, products)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("textbox", name="Price (INR)")).to_have_value("500.00")
     save(page, "product-editor.png", full_page=False)
+
+    # The admin scrolls inside its own frame: a tall window shows the whole order.
+    page.set_viewport_size({"width": 1280, "height": 2000})
+    page.goto(f"{shop_server.url}/admin/orders/inspect/{Order.objects.get().pk}/")
+    expect(page.get_by_role("heading", name="Refund")).to_be_visible()
+    save(page, "order-admin.png", full_page=False)
