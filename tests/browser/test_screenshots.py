@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from store.models import Order, Product
-from tests.conftest import behind_the_shops_back
 from tests.browser.shop import check_out, expect_back_on_the_shop, my_orders, pay
+from tests.conftest import behind_the_shops_back
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 OUTPUT = os.environ.get("STORE_SCREENSHOTS", "")
