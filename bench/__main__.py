@@ -24,7 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk_installed():
         print(INSTALL_WRK, file=sys.stderr)
         return 2
-    load = LoadSettings(options.threads, options.connections, options.seconds, options.warmup)
+    load = LoadSettings(
+        threads=options.threads,
+        connections=options.connections,
+        seconds=options.seconds,
+        warmup_seconds=options.warmup,
+        keepalive=options.keepalive,
+    )
     with (
         tempfile.TemporaryDirectory(prefix="store-bench-") as workdir,
         shop_environment(Path(workdir)) as environment,
@@ -63,6 +69,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each run")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (-t)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (-c)")
+    parser.add_argument(
+        "--keepalive",
+        action="store_true",
+        help="let wrk keep its connections open (the issue's method; noisier: see bench/load.py)",
+    )
     parser.add_argument(
         "--show-queries", action="store_true", help="also print the SQL of the 3-product pages"
     )

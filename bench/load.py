@@ -18,6 +18,11 @@ class LoadSettings:
     connections: int
     seconds: int
     warmup_seconds: int
+    # False: a new connection per request. gunicorn gives each connection to one worker
+    # for good, and after a worker restart wrk's 8 reconnect to the worker still running;
+    # runs then measured one worker or two at random (the same page at 120 or 250 req/s).
+    # A proxy without upstream keep-alive (nginx's default) also connects per request.
+    keepalive: bool
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ def measure(url: str, headers: Mapping[str, str], load: LoadSettings) -> LoadRes
 
 
 def run_wrk(url: str, headers: Mapping[str, str], load: LoadSettings, seconds: int) -> LoadResult:
+    if not load.keepalive:
+        headers = {**headers, "Connection": "close"}
     header_args = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     command = [
         "wrk",

@@ -172,8 +172,9 @@ def _setup_lines(environment: ShopEnvironment, load: LoadSettings) -> list[str]:
         f"(load average {os.getloadavg()[0]:.1f} at the start).",
         f"Database: {environment.database}. Cache: {environment.cache}.",
         f"Load: wrk -t{load.threads} -c{load.connections}, {load.seconds} s per run after "
-        f"{load.warmup_seconds} s of warm-up. Fresh visitors send no cookies; every request "
-        "says X-Forwarded-Proto: https.",
+        f"{load.warmup_seconds} s of warm-up, "
+        + ("keep-alive connections. " if load.keepalive else "a new connection per request. ")
+        + "Fresh visitors send no cookies; every request says X-Forwarded-Proto: https.",
     ]
 
 
