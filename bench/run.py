@@ -167,9 +167,7 @@ def _setup_lines(environment: ShopEnvironment, load: LoadSettings) -> list[str]:
     return [
         f"Shop ({SHOP_APP}, production settings) and bare Django view ({BARE_APP}), "
         f"both served by gunicorn.conf.py: {config['workers']} {config['worker_class']} "
-        f"workers x {config['threads']} threads, on {os.cpu_count()} CPUs "
-        # Other processes take CPU from both apps, unevenly over time: this says how busy.
-        f"(load average {os.getloadavg()[0]:.1f} at the start).",
+        f"workers x {config['threads']} threads, on {os.cpu_count()} CPUs.",
         f"Database: {environment.database}. Cache: {environment.cache}.",
         f"Load: wrk -t{load.threads} -c{load.connections}, {load.seconds} s per run after "
         f"{load.warmup_seconds} s of warm-up, "
