@@ -59,6 +59,7 @@ def run_bench(
     workdir: Path,
     show_queries: bool,
 ) -> BenchResults:
+    """Every measurement of `make bench`, against the database and cache of ``environment``."""
     results = BenchResults(setup=_setup_lines(environment, load), query_orders=QUERY_ORDERS)
     served_env = environment.variables
     bare_env = served_env | {"DJANGO_SETTINGS_MODULE": BARE_SETTINGS}
