@@ -24,9 +24,10 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 
-# Recycle workers now and then, so a slow leak cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, so a slow leak cannot grow without bound; rarely, because
+# a restart costs about a second of CPU (Django and Wagtail import again).
+max_requests = 100_000
+max_requests_jitter = 10_000
 
 # Logs to stdout/stderr for the process manager; X-Forwarded-* only from a local proxy.
 accesslog = "-"

@@ -16,6 +16,7 @@ per-visitor tokens; what can be shared is the page around them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -32,6 +34,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from store import shopper
+from store.models import Order
 
 # Where each visitor's own parts go; what the template writes for ``{{ visitor.<part> }}``.
 PARTS = ("csrf", "form_token", "messages", "my_orders")
@@ -39,6 +42,8 @@ MARKERS = {part: mark_safe(f"<!--shop:{part}-->") for part in PARTS}
 MARKER = re.compile(r"<!--shop:(" + "|".join(PARTS) + r")-->")
 
 VERSION_KEY = "shop-page:version"
+# A browser's My Orders is kept this long after it was last shown unchanged.
+MY_ORDERS_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -154,9 +159,31 @@ def _messages(request: HttpRequest) -> SafeString | str:
 
 
 def _my_orders(request: HttpRequest) -> str:
+    """This browser's My Orders, rendered again only when one of its orders changed.
+
+    One small query finds when the browser's orders last changed; the section
+    rendered then is kept under a key made from the browser's token, that
+    moment and the orders being confirmed, so it is only ever this browser's.
+    """
     from home.models import my_orders  # the page's model imports this module
 
-    orders = my_orders(request) if shopper.COOKIE_NAME in request.COOKIES else []
+    if shopper.COOKIE_NAME not in request.COOKIES:  # a new browser has no orders
+        return _render_my_orders([])
+    token = shopper.browser_token(request)
+    changed = Order.objects.for_browser(token).aggregate(last=Max("updated_at"), count=Count("pk"))
+    confirming = shopper.confirming_order_ids(request)
+    if not changed["count"]:
+        return _render_my_orders([])
+    state = f"{token}|{changed['last'].isoformat()}|{changed['count']}|{','.join(confirming)}"
+    key = "my-orders:" + hashlib.sha256(state.encode()).hexdigest()
+    section = cache.get(key)
+    if section is None:
+        section = _render_my_orders(my_orders(request))
+        cache.set(key, section, MY_ORDERS_SECONDS)
+    return section
+
+
+def _render_my_orders(orders: list[Order]) -> str:
     return render_to_string("store/includes/my_orders.html", {"my_orders": orders})
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
 
 from store import money, stock
 from store.models import Product
@@ -25,9 +24,9 @@ OUT_OF_DATE = (
 )
 
 
-def products_for_sale() -> QuerySet[Product]:
+def products_for_sale() -> list[Product]:
     """The published products, with the units live checkouts hold (``stock.available``)."""
-    return stock.with_held_units(Product.objects.published())
+    return stock.counted(Product.objects.published())
 
 
 @dataclass(frozen=True)

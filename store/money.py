@@ -47,18 +47,18 @@ def to_major(amount: int, currency: str) -> Decimal:
 
 def format_amount(amount: int, currency: str, locale: str | None = None) -> str:
     """12500000 INR -> '₹1,25,000.00' (en_IN); 1200 JPY -> '¥1,200' (en_US)."""
-    locale = locale or settings.STORE_LOCALE
-    pattern = _fixed_decimals(_locale_formats(locale).currency, exponent(currency))
+    formats = _locale_formats(locale or settings.STORE_LOCALE)
+    pattern = _fixed_decimals(formats.currency, exponent(currency))
     return pattern.apply(
-        to_major(amount, currency), locale, currency=currency.upper(), currency_digits=False
+        to_major(amount, currency), formats.locale, currency=currency.upper(), currency_digits=False
     )
 
 
 def format_for_input(amount: int, currency: str, locale: str | None = None) -> str:
     """12500000 INR -> '1,25,000.00': what the editor's price field shows; parses back."""
-    locale = locale or settings.STORE_LOCALE
-    pattern = _fixed_decimals(_locale_formats(locale).decimal, exponent(currency))
-    return pattern.apply(to_major(amount, currency), locale)
+    formats = _locale_formats(locale or settings.STORE_LOCALE)
+    pattern = _fixed_decimals(formats.decimal, exponent(currency))
+    return pattern.apply(to_major(amount, currency), formats.locale)
 
 
 def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
@@ -117,15 +117,17 @@ def check_chargeable(amount: int, currency: str) -> None:
 
 
 class _LocaleFormats(NamedTuple):
+    locale: Locale
     currency: NumberPattern
     decimal: NumberPattern
 
 
 @cache
 def _locale_formats(locale: str) -> _LocaleFormats:
+    # Parsed once: Babel parses a locale given by name on every call, which adds up on a page.
     data = Locale.parse(locale)
     return _LocaleFormats(
-        currency=data.currency_formats["standard"], decimal=data.decimal_formats[None]
+        locale=data, currency=data.currency_formats["standard"], decimal=data.decimal_formats[None]
     )
 
 

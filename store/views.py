@@ -55,13 +55,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "form_token": str(form.cleaned_data["form_token"]),
         "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
     }
-    # A re-post of the same form is the same checkout, so it does not count.
-    if not payments.started_checkout(**basket) and throttling.over_checkout_limit(request):
-        return _too_many_checkouts(request, form)
     try:
         order = payments.start_checkout(
-            **basket, base_url=request.build_absolute_uri("/").rstrip("/")
+            **basket,
+            base_url=request.build_absolute_uri("/").rstrip("/"),
+            # Counted only for a new checkout: a re-post of the same form is the same one.
+            may_start=lambda: not throttling.over_checkout_limit(request),
         )
+    except payments.TooManyCheckouts:
+        return _too_many_checkouts(request, form)
     except payments.AlreadyPaid as already:
         messages.info(
             request, f"You have already paid for this basket: order #{already.order.number}."

@@ -83,6 +83,8 @@ TEMPLATES = [
 DATABASES = {"default": database_config(sqlite_path=BASE_DIR / "db.sqlite3")}
 # Shared by every worker: CACHE_URL (redis://… for several servers), else files on this machine.
 CACHES = {"default": cache_config(default_dir=BASE_DIR / ".cache")}
+# Sessions read from that cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

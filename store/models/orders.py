@@ -154,7 +154,10 @@ class Order(models.Model):
         updated = Order.objects.filter(
             pk=self.pk, status=self.Status.PENDING, stripe_session_id__isnull=True
         ).update(stripe_session_id=session_id, checkout_url=checkout_url, updated_at=timezone.now())
-        self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
+        if updated:
+            self.stripe_session_id, self.checkout_url = session_id, checkout_url
+        else:
+            self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
         return bool(updated)
 
     def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:

@@ -9,7 +9,7 @@
 """
 
 from store.payments.cancel import cancel_checkout
-from store.payments.checkout import CheckoutLine, session_expiry, start_checkout, started_checkout
+from store.payments.checkout import CheckoutLine, session_expiry, start_checkout
 from store.payments.finalize import fulfill_checkout
 from store.payments.outcomes import (
     AlreadyPaid,
@@ -17,6 +17,7 @@ from store.payments.outcomes import (
     InvalidWebhook,
     Outcome,
     PaymentError,
+    TooManyCheckouts,
 )
 from store.payments.reconcile import ReconcileReport, reconcile_pending
 from store.payments.refunds import (
@@ -40,6 +41,7 @@ __all__ = [
     "ReconcileReport",
     "RefundFailed",
     "RefundRefused",
+    "TooManyCheckouts",
     "cancel_checkout",
     "fulfill_checkout",
     "handle_event",
@@ -50,6 +52,5 @@ __all__ = [
     "refund_order",
     "session_expiry",
     "start_checkout",
-    "started_checkout",
     "verify_event",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from store import stock
 from store.models import Order, OrderLine, Product
-from store.payments.outcomes import AlreadyPaid, CheckoutUnavailable
+from store.payments.outcomes import AlreadyPaid, CheckoutUnavailable, TooManyCheckouts
 from store.payments.stripe_api import (
     ORDER_METADATA_KEY,
     describe,
@@ -37,7 +37,7 @@ class CheckoutLine:
     quantity: int
 
 
-def started_checkout(
+def _started_checkout(
     *, browser_token: str, form_token: str, lines: Sequence[CheckoutLine]
 ) -> Order | None:
     """The order this very form already started (a double click, a resubmit), if any."""
@@ -46,16 +46,28 @@ def started_checkout(
 
 
 def start_checkout(
-    *, browser_token: str, form_token: str, lines: Sequence[CheckoutLine], base_url: str
+    *,
+    browser_token: str,
+    form_token: str,
+    lines: Sequence[CheckoutLine],
+    base_url: str,
+    may_start: Callable[[], bool] = lambda: True,
 ) -> Order:
     """Create (or find, for a re-posted form) the pending order and its Checkout Session.
 
-    Returns the order with ``checkout_url`` set. The session is created with an
-    idempotency key tied to the order, so two racing posts of one form get the
-    same session from Stripe. The order's row stays locked meanwhile, so a
-    double click's second request, and ``sync_orders``, wait or keep away.
+    ``may_start`` is asked only before a new checkout (a re-posted form is the
+    same one): False raises TooManyCheckouts, creating nothing. Returns the
+    order with ``checkout_url`` set. The session is created with an idempotency
+    key tied to the order, so two racing posts of one form get the same session
+    from Stripe. The order's row stays locked meanwhile, so a double click's
+    second request, and ``sync_orders``, wait or keep away.
     """
-    order = _order_for_form(browser_token, form_token, lines)
+    snapshot: list[OrderLine] | None = None
+    order = _started_checkout(browser_token=browser_token, form_token=form_token, lines=lines)
+    if order is None:
+        if not may_start():
+            raise TooManyCheckouts
+        order, snapshot = _new_order(browser_token, form_token, lines)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status == Order.Status.PAID:
@@ -66,7 +78,7 @@ def start_checkout(
             raise CheckoutUnavailable(order.failure_reason)
         try:
             session = stripe_client().v1.checkout.sessions.create(
-                params=_session_params(order, base_url),
+                params=_session_params(order, snapshot or list(order.lines.all()), base_url),
                 options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
             )
         except stripe.StripeError as error:
@@ -97,15 +109,15 @@ def session_expiry(now: datetime | None = None) -> datetime:
     return now + lifetime
 
 
-def _order_for_form(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> Order:
-    existing = started_checkout(browser_token=browser_token, form_token=form_token, lines=lines)
-    if existing:
-        return existing
+def _new_order(
+    browser_token: str, form_token: str, lines: Sequence[CheckoutLine]
+) -> tuple[Order, list[OrderLine] | None]:
+    """The pending order with its lines and held units; its lines, if this call made them."""
     key = _checkout_key(browser_token, form_token, lines)
     try:
         with transaction.atomic():
             # Raises SoldOut, creating nothing; else the units are held by the new order.
-            stock.hold({line.product.pk: line.quantity for line in lines})
+            stock.hold({line.product: line.quantity for line in lines})
             order = Order.objects.create(
                 checkout_key=key,
                 browser_token=browser_token,
@@ -115,7 +127,7 @@ def _order_for_form(browser_token: str, form_token: str, lines: Sequence[Checkou
                 # The hold and the Checkout Session end at the same moment.
                 checkout_expires_at=session_expiry(),
             )
-            OrderLine.objects.bulk_create(
+            snapshot = OrderLine.objects.bulk_create(
                 OrderLine(
                     order=order,
                     product=line.product,
@@ -127,8 +139,8 @@ def _order_for_form(browser_token: str, form_token: str, lines: Sequence[Checkou
             )
     except IntegrityError:
         # The same form posted at the same moment: the other request made the order.
-        return Order.objects.get(checkout_key=key)
-    return order
+        return Order.objects.get(checkout_key=key), None
+    return order, snapshot
 
 
 def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> str:
@@ -136,7 +148,7 @@ def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutL
     return hashlib.sha256(f"{browser_token}|{form_token}|{basket}".encode()).hexdigest()
 
 
-def _session_params(order: Order, base_url: str) -> dict:
+def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> dict:
     expires_at = order.checkout_expires_at or session_expiry()
     return {
         "mode": "payment",
@@ -149,7 +161,7 @@ def _session_params(order: Order, base_url: str) -> dict:
                     "product_data": {"name": line.product_name},
                 },
             }
-            for line in order.lines.all()
+            for line in lines
         ],
         "shipping_address_collection": {"allowed_countries": settings.STORE_SHIPPING_COUNTRIES},
         "phone_number_collection": {"enabled": True},

@@ -33,6 +33,10 @@ class CheckoutUnavailable(PaymentError):
     """The Checkout Session could not be created; the order is marked failed."""
 
 
+class TooManyCheckouts(Exception):
+    """This browser or address started too many checkouts lately; nothing was created."""
+
+
 class AlreadyPaid(Exception):
     """The same rendered form was posted again after its order was paid."""
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from django import template
 from django.conf import settings
@@ -18,9 +20,14 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     moment = timezone.localtime(value)
-    locale = settings.STORE_LOCALE
+    locale = _locale(settings.STORE_LOCALE)
     return (
         get_datetime_format("medium", locale=locale)
         .replace("{1}", format_date(moment, "medium", locale=locale))
         .replace("{0}", format_time(moment, "short", locale=locale))
     )
+
+
+@cache
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)  # once: Babel would parse a name on every call
