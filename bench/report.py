@@ -86,7 +86,7 @@ def _load_table(rows: list[LoadRow]) -> list[str]:
 def _queries_table(results: BenchResults) -> list[str]:
     returning = f"shopper with {results.query_orders} paid orders"
     lines = [
-        "Queries per shop page request (in-process, production settings)",
+        "Queries per shop page request (in-process, production settings, the visit after a first)",
         f"{'products':>8}  {'fresh visitor':>13}  {returning:>30}",
     ]
     for products, (fresh, with_orders) in results.queries.items():

@@ -20,6 +20,7 @@ import hashlib
 import re
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -42,8 +43,10 @@ MARKERS = {part: mark_safe(f"<!--shop:{part}-->") for part in PARTS}
 MARKER = re.compile(r"<!--shop:(" + "|".join(PARTS) + r")-->")
 
 VERSION_KEY = "shop-page:version"
-# A browser's My Orders is kept this long after it was last shown unchanged.
+# A browser's My Orders is kept this long after it was last shown unchanged, and each
+# worker keeps the most recently shown ones in memory too.
 MY_ORDERS_SECONDS = 10 * 60
+MY_ORDERS_KEPT_BY_A_WORKER = 1000
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,16 @@ class _WorkerCopy:
     version: int | None = None
     version_checked = 0.0
     skeleton: tuple[tuple[int, str], Skeleton] | None = None
+
+    def __init__(self) -> None:
+        # Recently shown My Orders sections, by their key (which names their state).
+        self.my_orders: OrderedDict[str, str] = OrderedDict()
+
+    def remember_my_orders(self, key: str, section: str) -> None:
+        self.my_orders[key] = section
+        self.my_orders.move_to_end(key)
+        while len(self.my_orders) > MY_ORDERS_KEPT_BY_A_WORKER:
+            self.my_orders.popitem(last=False)
 
 
 _worker = _WorkerCopy()
@@ -176,10 +189,11 @@ def _my_orders(request: HttpRequest) -> str:
         return _render_my_orders([])
     state = f"{token}|{changed['last'].isoformat()}|{changed['count']}|{','.join(confirming)}"
     key = "my-orders:" + hashlib.sha256(state.encode()).hexdigest()
-    section = cache.get(key)
+    section = _worker.my_orders.get(key) or cache.get(key)
     if section is None:
         section = _render_my_orders(my_orders(request))
         cache.set(key, section, MY_ORDERS_SECONDS)
+    _worker.remember_my_orders(key, section)
     return section
 
 

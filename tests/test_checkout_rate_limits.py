@@ -13,6 +13,24 @@ from store.models import Order
 TOO_MANY = "You have started a lot of checkouts in the last minute"
 
 
+@pytest.fixture(autouse=True)
+def hourly_windows(settings):
+    """The default limits per hour instead of per minute. django-ratelimit counts in fixed
+    windows; a test's requests falling across a minute's boundary would start counting
+    afresh (and make the test flaky); an hour's boundary they practically never cross."""
+    settings.STORE_CHECKOUT_RATE_PER_BROWSER = "10/h"
+    settings.STORE_CHECKOUT_RATE_PER_IP = "60/h"
+
+
+def test_the_default_limits_are_ten_a_minute_per_browser_and_sixty_per_address():
+    from mysite.settings import base
+
+    assert (base.STORE_CHECKOUT_RATE_PER_BROWSER, base.STORE_CHECKOUT_RATE_PER_IP) == (
+        "10/m",
+        "60/m",
+    )
+
+
 def start_checkout(client: Client, products, *, form_token=None, address="203.0.113.7"):
     form = {"form_token": str(form_token or uuid.uuid4()), f"quantity_{products[2].pk}": "1"}
     return client.post("/checkout/", form, REMOTE_ADDR=address)
@@ -57,7 +75,7 @@ def test_one_address_starts_sixty_checkouts_a_minute_whatever_the_browsers(produ
 
 
 def test_the_limits_are_settings(client, products, stripe_sim, settings):
-    settings.STORE_CHECKOUT_RATE_PER_BROWSER = "2/m"
+    settings.STORE_CHECKOUT_RATE_PER_BROWSER = "2/h"
 
     statuses = [start_checkout(client, products).status_code for _ in range(3)]
 
@@ -68,7 +86,7 @@ def test_the_limits_are_settings(client, products, stripe_sim, settings):
 def test_a_refused_checkout_makes_no_order_and_asks_stripe_nothing(
     client, products, stripe_sim, settings, limit
 ):
-    setattr(settings, limit, "1/m")
+    setattr(settings, limit, "1/h")
     start_checkout(client, products)
     requests_before = len(stripe_sim.requests)
 

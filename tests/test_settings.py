@@ -99,7 +99,7 @@ def test_the_cache_is_files_every_local_worker_shares_unless_cache_url_is_set(
     }
     monkeypatch.setenv("CACHE_URL", "redis://127.0.0.1:6379/3")
     assert cache_config(default_dir=tmp_path) == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/3",
     }
 
