@@ -22,11 +22,11 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
-from django.db.models import Count, Max
+from django.core.cache import cache as shared_cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -101,8 +101,8 @@ def current_version() -> int:
     now = time.monotonic()
     checked_long_ago = now - _worker.version_checked > settings.STORE_PAGE_VERSION_CHECK_SECONDS
     if _worker.version is None or checked_long_ago:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        _worker.version = cache.get(VERSION_KEY) or 1
+        shared_cache.add(VERSION_KEY, 1, timeout=None)
+        _worker.version = shared_cache.get(VERSION_KEY) or 1
         _worker.version_checked = now
     return _worker.version
 
@@ -110,10 +110,10 @@ def current_version() -> int:
 def invalidate(**kwargs) -> None:
     """What the page shows changed: every worker renders it afresh (this one at once)."""
     try:
-        version = cache.incr(VERSION_KEY)
+        version = shared_cache.incr(VERSION_KEY)
     except ValueError:  # the key was evicted or never set
-        cache.add(VERSION_KEY, 2, timeout=None)
-        version = cache.get(VERSION_KEY)
+        shared_cache.add(VERSION_KEY, 2, timeout=None)
+        version = shared_cache.get(VERSION_KEY)
     _worker.version, _worker.version_checked = version, time.monotonic()
 
 
@@ -122,7 +122,7 @@ def cached(host: str) -> Skeleton | None:
     key = (current_version(), host)
     if _worker.skeleton and _worker.skeleton[0] == key and _worker.skeleton[1].fresh:
         return _worker.skeleton[1]
-    skeleton = cache.get(_cache_key(*key))
+    skeleton = shared_cache.get(_cache_key(*key))
     if skeleton is None or not skeleton.fresh:
         return None
     _worker.skeleton = (key, skeleton)
@@ -132,7 +132,7 @@ def cached(host: str) -> Skeleton | None:
 def store(host: str, version: int, skeleton: Skeleton) -> None:
     """Keep a skeleton rendered at ``version`` (read before rendering, so never newer)."""
     timeout = max(int(skeleton.expires_at - time.time()), 1)
-    cache.set(_cache_key(version, host), skeleton, timeout)
+    shared_cache.set(_cache_key(version, host), skeleton, timeout)
     _worker.skeleton = ((version, host), skeleton)
 
 
@@ -174,31 +174,51 @@ def _messages(request: HttpRequest) -> SafeString | str:
 def _my_orders(request: HttpRequest) -> str:
     """This browser's My Orders, rendered again only when one of its orders changed.
 
-    One small query finds when the browser's orders last changed; the section
-    rendered then is kept under a key made from the browser's token, that
-    moment and the orders being confirmed, so it is only ever this browser's.
+    Each browser has a version in the shared cache, replaced whenever one of its
+    orders changes (``store.signals.orders_changed``). The section rendered at a
+    version is kept under a key made from the browser's token, that version and
+    the orders being confirmed, so it is only ever this browser's, and never older
+    than its orders. The version is read before rendering, so a change during a
+    rendering leaves that rendering under the old version, unused.
     """
     from home.models import my_orders  # the page's model imports this module
 
     if shopper.COOKIE_NAME not in request.COOKIES:  # a new browser has no orders
         return _render_my_orders([])
     token = shopper.browser_token(request)
-    changed = Order.objects.for_browser(token).aggregate(last=Max("updated_at"), count=Count("pk"))
-    confirming = shopper.confirming_order_ids(request)
-    if not changed["count"]:
-        return _render_my_orders([])
-    state = f"{token}|{changed['last'].isoformat()}|{changed['count']}|{','.join(confirming)}"
+    version = shared_cache.get(_my_orders_version_key(token))
+    if version is None:  # never changed, or forgotten by the cache: start one
+        shared_cache.add(_my_orders_version_key(token), uuid.uuid4().hex, MY_ORDERS_SECONDS)
+        version = shared_cache.get(_my_orders_version_key(token))
+    state = f"{token}|{version}|{','.join(shopper.confirming_order_ids(request))}"
     key = "my-orders:" + hashlib.sha256(state.encode()).hexdigest()
-    section = _worker.my_orders.get(key) or cache.get(key)
+    section = _worker.my_orders.get(key) or shared_cache.get(key)
     if section is None:
         section = _render_my_orders(my_orders(request))
-        cache.set(key, section, MY_ORDERS_SECONDS)
+        shared_cache.set(key, section, MY_ORDERS_SECONDS)
     _worker.remember_my_orders(key, section)
     return section
 
 
+def forget_my_orders(browser_token: str, **kwargs) -> None:
+    """One of this browser's orders changed: its My Orders is rendered afresh next time."""
+    shared_cache.set(_my_orders_version_key(browser_token), uuid.uuid4().hex, MY_ORDERS_SECONDS)
+
+
+def _my_orders_version_key(browser_token: str) -> str:
+    return "my-orders-version:" + hashlib.sha256(browser_token.encode()).hexdigest()
+
+
 def _render_my_orders(orders: list[Order]) -> str:
+    if not orders:
+        return _empty_my_orders()
     return render_to_string("store/includes/my_orders.html", {"my_orders": orders})
+
+
+@cache
+def _empty_my_orders() -> str:
+    """What a browser without orders sees (most visitors): the same for all, rendered once."""
+    return render_to_string("store/includes/my_orders.html", {"my_orders": []})
 
 
 class ShopPageMiddleware:

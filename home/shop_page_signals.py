@@ -3,7 +3,8 @@
 Saves and deletes of products, images and pages, publishing, and the store's own
 announcement for changes made with UPDATEs (units held, released or sold). Each
 invalidates once the transaction commits, so no worker caches the page as it was
-just before the change.
+just before the change. A change to one of a browser's orders renews that
+browser's My Orders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from wagtail.signals import page_published, page_unpublished
 
 from home import shop_page
 from store.models import Product
-from store.signals import availability_changed
+from store.signals import availability_changed, orders_changed
 
 
 def invalidate_after_commit(**kwargs) -> None:
@@ -30,3 +31,4 @@ for signal in (page_published, page_unpublished):
     signal.connect(invalidate_after_commit, weak=False)
 post_delete.connect(invalidate_after_commit, sender=Page, weak=False)
 availability_changed.connect(shop_page.invalidate, weak=False)
+orders_changed.connect(shop_page.forget_my_orders, weak=False)

@@ -8,9 +8,12 @@ Both let the checkout form continue to Stripe's hosted page: browsers apply
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
@@ -37,3 +40,22 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
             parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
         parts.update = {**(parts.update or {}), "form-action": [checkout_origin()]}
         return parts
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        # The shop page is served hundreds of times a second: its header, always the
+        # same, is built once. Anything a view adjusted goes through django-csp as usual.
+        adjusted = any(name.startswith("_csp") for name in vars(response))
+        special = adjusted or HEADER in response or settings.CONTENT_SECURITY_POLICY_REPORT_ONLY
+        if special or request.path_info.startswith(ADMIN_PREFIX):
+            return super().process_response(request, response)
+        response[HEADER] = _shop_policy(checkout_origin())
+        return response
+
+
+@lru_cache(maxsize=4)
+def _shop_policy(origin: str) -> str:
+    """The shop's policy as a header value, with the checkout's origin in form-action."""
+    update = {"form-action": [origin]}
+    return build_policy(update=update)

@@ -15,3 +15,12 @@ availability_changed = Signal()
 def announce_availability_change() -> None:
     """Tell receivers once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: availability_changed.send(sender=None))
+
+
+# Sent after commit when one of a browser's orders changed in a way its shopper sees
+# (paid, processing, shipped, delivered, refunded, ended). Receivers get ``browser_token``.
+orders_changed = Signal()
+
+
+def announce_orders_change(browser_token: str) -> None:
+    transaction.on_commit(lambda: orders_changed.send(sender=None, browser_token=browser_token))

@@ -174,6 +174,8 @@ def test_bulk_mark_shipped_is_not_offered_or_done_without_the_permission(viewer,
     assert paid.fulfilment == "unfulfilled"
 
 
+# Each request commits, as in production, so the shopper's page hears of every change.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_my_orders_follows_paid_shipped_delivered(fulfiller, client, products, stripe_sim):
     client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
     order = Order.objects.get()

@@ -228,6 +228,8 @@ def test_each_refund_owes_the_customer_one_email(client, refunder, paid_order, s
     assert {notice.to for notice in notices} == {"asha@example.com"}
 
 
+# Each request commits, as in production, so the shopper's page hears of every change.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_my_orders_shows_what_was_refunded(client, refunder, paid_order, stripe_sim):
     refund(refunder, paid_order, amount="300")
     entry = BeautifulSoup(client.get("/").content, "html.parser").select_one("li.order")

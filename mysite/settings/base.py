@@ -220,6 +220,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 # Wagtail's admin needs more (found with the browser tests' CSP listener): its choosers
 # start from inline scripts, uploads preview as blob: images, and previews are same-origin
 # frames. Everything else stays as strict as the shop's.

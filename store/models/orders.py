@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from store import money
 from store.models.catalogue import Product
-from store.signals import announce_availability_change
+from store.signals import announce_availability_change, announce_orders_change
 
 
 class OrderQuerySet(models.QuerySet):
@@ -179,8 +179,7 @@ class Order(models.Model):
                 **_customer_fields(customer),
             )
         )
-        self.refresh_from_db()
-        return bool(updated)
+        return self._settled(updated)
 
     @property
     def shipping_address(self) -> list[str]:
@@ -206,8 +205,7 @@ class Order(models.Model):
             updated_at=timezone.now(),
             **_customer_fields(customer),
         )
-        self.refresh_from_db()
-        return bool(updated)
+        return self._settled(updated)
 
     def mark_shipped(self, *, carrier: str = "", tracking_number: str = "") -> bool:
         """A paid order not shipped yet -> shipped, with what the carrier calls it."""
@@ -221,16 +219,14 @@ class Order(models.Model):
             shipped_at=now,
             updated_at=now,
         )
-        self.refresh_from_db()
-        return bool(updated)
+        return self._settled(updated)
 
     def mark_delivered(self) -> bool:
         now = timezone.now()
         updated = Order.objects.filter(pk=self.pk, fulfilment=self.Fulfilment.SHIPPED).update(
             fulfilment=self.Fulfilment.DELIVERED, delivered_at=now, updated_at=now
         )
-        self.refresh_from_db()
-        return bool(updated)
+        return self._settled(updated)
 
     def undo_fulfilment(self) -> bool:
         """A mistake: delivered -> shipped, or shipped -> not shipped (carrier and all)."""
@@ -247,8 +243,7 @@ class Order(models.Model):
                 shipped_at=None,
                 updated_at=timezone.now(),
             )
-        self.refresh_from_db()
-        return bool(updated)
+        return self._settled(updated)
 
     def mark_cancelled(self) -> bool:
         return self._leave_pending(self.Status.CANCELLED)
@@ -281,9 +276,15 @@ class Order(models.Model):
             updated_at=timezone.now(),
             **fields,
         )
-        self.refresh_from_db()
         if updated:
             announce_availability_change()  # its units, if it held any, are back on sale
+        return self._settled(updated)
+
+    def _settled(self, updated: int) -> bool:
+        """After a conditional UPDATE: the row as it is now; if it changed, My Orders shows it."""
+        self.refresh_from_db()
+        if updated:
+            announce_orders_change(self.browser_token)
         return bool(updated)
 
 

@@ -25,6 +25,7 @@ from store import emails, money
 from store.models import Order, OrderEmail, Refund
 from store.payments.outcomes import Outcome, PaymentError
 from store.payments.stripe_api import describe, stripe_client
+from store.signals import announce_orders_change
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ def _apply(order: Order, refund: Refund, made) -> None:
     succeeded = order.refunds.filter(status=Refund.Status.SUCCEEDED)
     order.amount_refunded = succeeded.aggregate(total=Sum("amount", default=0))["total"]
     order.save(update_fields=["amount_refunded", "updated_at"])
+    announce_orders_change(order.browser_token)
     if refund.status == Refund.Status.SUCCEEDED and was != Refund.Status.SUCCEEDED:
         emails.queue(order, OrderEmail.Kind.REFUND, refund=refund)
     if refund.status == Refund.Status.FAILED and was != Refund.Status.FAILED:
