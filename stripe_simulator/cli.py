@@ -11,7 +11,10 @@ import signal
 import threading
 from collections.abc import Callable
 
+from babel import Locale, UnknownLocaleError
+
 from stripe_simulator import DEFAULT_HOST, DEFAULT_PORT
+from stripe_simulator.money import DEFAULT_LOCALE
 from stripe_simulator.payments import DEFAULT_DELAYED_PAYMENT_SECONDS
 from stripe_simulator.simulator import StripeSimulator
 
@@ -25,7 +28,12 @@ class CannotListen(Exception):
     """The port is taken (another simulator?) or the host is not this machine's."""
 
 
-def add_arguments(parser: argparse.ArgumentParser, *, default_webhook_secret: str = "") -> None:
+def add_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    default_webhook_secret: str = "",
+    default_locale: str = DEFAULT_LOCALE,
+) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument(
@@ -45,6 +53,21 @@ def add_arguments(parser: argparse.ArgumentParser, *, default_webhook_secret: st
         default=DEFAULT_DELAYED_PAYMENT_SECONDS,
         help="How long a bank debit paid on the hosted page takes to settle.",
     )
+    parser.add_argument(
+        "--locale",
+        type=_babel_locale,
+        default=default_locale,
+        help="How the pages write amounts, as a Babel locale (en_IN: ₹1,25,000.00).",
+    )
+
+
+def _babel_locale(value: str) -> str:
+    try:
+        Locale.parse(value)
+    except (ValueError, UnknownLocaleError):
+        message = f"{value!r} is not a locale Babel knows (e.g. en_IN)"
+        raise argparse.ArgumentTypeError(message) from None
+    return value
 
 
 def serve(
@@ -54,6 +77,7 @@ def serve(
     webhook_url: str,
     webhook_secret: str,
     delayed_payment_seconds: float,
+    locale: str,
     write: Callable[[str], None],
 ) -> None:
     """Run a simulator in the foreground until Ctrl-C or SIGTERM."""
@@ -64,6 +88,7 @@ def serve(
         webhook_secret=webhook_secret,
         log=lambda message: write(f"[stripe simulator] {message}"),
         delayed_payment_seconds=delayed_payment_seconds,
+        locale=locale,
     )
     try:
         simulator.start()

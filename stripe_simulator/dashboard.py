@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from stripe_simulator import page
 from stripe_simulator.hosted import Reply, html_reply, redirect
-from stripe_simulator.money import format_amount, parse_amount
+from stripe_simulator.money import display_amount, parse_amount
 from stripe_simulator.refunds import Refunds
 from stripe_simulator.rules import REFUND_REASONS, RefundRequest
 from stripe_simulator.state import State
@@ -26,7 +26,10 @@ REFUND_PATH = "/dashboard/refunds"
 
 
 class Dashboard:
-    def __init__(self, lock: threading.Condition, state: State, refunds: Refunds) -> None:
+    def __init__(
+        self, lock: threading.Condition, state: State, refunds: Refunds, locale: str
+    ) -> None:
+        self._locale = locale
         self._lock = lock
         self._state = state
         self._refunds = refunds
@@ -41,9 +44,9 @@ class Dashboard:
             made = self._state.refunds.get(refunded)
         notice = ""
         if made:
-            amount = format_amount(made["amount"], made["currency"])
+            amount = display_amount(made["amount"], made["currency"], self._locale)
             notice = f"Refunded {amount} of {made['payment_intent']} ({made['id']})."
-        return html_reply(status, dashboard_page(rows, notice, problem))
+        return html_reply(status, dashboard_page(rows, notice, problem, self._locale))
 
     def refund(self, form: dict[str, str]) -> Reply:
         """Refund what the form says; back to the list, or the list with what went wrong."""
@@ -62,13 +65,15 @@ class Dashboard:
         return redirect(f"{PATH}?refunded={quote(made['id'])}")
 
 
-def dashboard_page(rows: list[tuple[dict[str, Any], int]], notice: str, problem: str) -> str:
+def dashboard_page(
+    rows: list[tuple[dict[str, Any], int]], notice: str, problem: str, locale: str
+) -> str:
     message = ""
     if problem:
         message = f'<p class="alert" role="alert">{escape(problem)}</p>'
     elif notice:
         message = f'<p class="notice" role="status">{escape(notice)}</p>'
-    body_rows = "".join(_row(intent, refunded) for intent, refunded in rows)
+    body_rows = "".join(_row(intent, refunded, locale) for intent, refunded in rows)
     if not rows:
         body_rows = '<tr><td colspan="5">No payments yet.</td></tr>'
     body = f"""
@@ -84,12 +89,12 @@ def dashboard_page(rows: list[tuple[dict[str, Any], int]], notice: str, problem:
     return page.document("Payments", body, wide=True)
 
 
-def _row(intent: dict[str, Any], refunded: int) -> str:
+def _row(intent: dict[str, Any], refunded: int, locale: str) -> str:
     currency = intent["currency"]
     cells = (
         f"<td>{escape(intent['id'])}</td><td>{escape(intent['status'])}</td>"
-        f'<td class="num">{escape(format_amount(intent["amount"], currency))}</td>'
-        f'<td class="num">{escape(format_amount(refunded, currency))}</td>'
+        f'<td class="num">{escape(display_amount(intent["amount"], currency, locale))}</td>'
+        f'<td class="num">{escape(display_amount(refunded, currency, locale))}</td>'
     )
     if intent["status"] != "succeeded" or refunded >= intent["amount_received"]:
         return f"<tr>{cells}<td></td></tr>"

@@ -72,8 +72,14 @@ class _Snapshot:
 
 class HostedPage:
     def __init__(
-        self, lock: threading.Condition, state: State, sessions: Sessions, payments: Payments
+        self,
+        lock: threading.Condition,
+        state: State,
+        sessions: Sessions,
+        payments: Payments,
+        locale: str,
     ) -> None:
+        self._locale = locale  # amounts on the page are written as this locale writes them
         self._lock = lock
         self._state = state
         self._sessions = sessions
@@ -135,14 +141,14 @@ class HostedPage:
                 session, self._state.checkouts[session_id], intent["status"] if intent else None
             )
 
-    @staticmethod
-    def _open(snapshot: _Snapshot, form: page.Form, status: int) -> Reply:
+    def _open(self, snapshot: _Snapshot, form: page.Form, status: int) -> Reply:
         html = page.checkout_page(
             snapshot.session,
             snapshot.request.lines,
             form,
             countries=snapshot.request.shipping_countries,
             collects_phone=snapshot.request.collects_phone,
+            locale=self._locale,
         )
         return html_reply(status, html)
 

@@ -1,19 +1,46 @@
-"""Amounts for people: the hosted page and error messages show ``₹1,300.00``, not 130000."""
+"""Amounts for people: the pages show ``₹1,25,000.00`` (Babel, in the simulator's locale) and
+error messages ``₹1,300.00`` as Stripe's API writes them, never 130000."""
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from babel import Locale
+from babel.numbers import NumberPattern
 
 from stripe_simulator import currencies
+
+# Real Checkout writes amounts in the shopper's browser language; the simulator in one
+# locale, the shop's by default (`--locale`), so its page reads like the shop's.
+DEFAULT_LOCALE = "en_IN"
 
 SYMBOLS = {"inr": "₹", "usd": "$", "eur": "€", "gbp": "£", "jpy": "¥"}
 
 
 def format_amount(amount: int, currency: str) -> str:
-    """130000 INR -> '₹1,300.00'; 1200 JPY -> '¥1,200'; other currencies end with their code."""
+    """As Stripe's API messages put it: 130000 INR -> '₹1,300.00'; 1200 JPY -> '¥1,200'."""
     symbol = SYMBOLS.get(currency)
     number = _number(amount, currency)
     return f"{symbol}{number}" if symbol else f"{number} {currency.upper()}"
+
+
+def display_amount(amount: int, currency: str, locale: str) -> str:
+    """12500000 INR in en_IN -> '₹1,25,000.00'; 1200 JPY -> '¥1,200' (Stripe's decimals)."""
+    places = currencies.exponent(currency)
+    pattern, parsed_locale = _currency_pattern(locale, places)
+    major = Decimal(amount).scaleb(-places)
+    return pattern.apply(major, parsed_locale, currency=currency.upper(), currency_digits=False)
+
+
+@cache
+def _currency_pattern(locale: str, places: int) -> tuple[NumberPattern, Locale]:
+    """The locale's currency format with exactly ``places`` decimals (parsed once)."""
+    parsed_locale = Locale.parse(locale)
+    pattern = copy.copy(parsed_locale.currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    return pattern, parsed_locale
 
 
 def format_amount_with_code(amount: int, currency: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from stripe_simulator.money import format_amount
+from stripe_simulator.money import display_amount
 from stripe_simulator.payments import FAILING_ACCOUNT, ROUTING_NUMBER, SETTLING_ACCOUNT
 from stripe_simulator.rules import Line
 
@@ -123,9 +123,10 @@ def checkout_page(
     *,
     countries: Sequence[str] | None,
     collects_phone: bool,
+    locale: str,
 ) -> str:
     """The open session: lines, total, details, and two ways to pay (card now, bank later)."""
-    total = format_amount(session["amount_total"], session["currency"])
+    total = display_amount(session["amount_total"], session["currency"], locale)
     contact = [CONTACT_EMAIL, CONTACT_PHONE] if collects_phone else [CONTACT_EMAIL]
     shipping = ""
     if countries is not None:
@@ -142,7 +143,7 @@ def checkout_page(
         )
     body = f"""
 <h1>Pay {escape(total)}</h1>
-{_lines_table(lines, total)}
+{_lines_table(lines, total, locale)}
 {_alert(form)}
 <form method="post" action="/pay/{escape(session["id"])}" novalidate>
 <fieldset><legend>Contact</legend>{"".join(_input(field, form) for field in contact)}</fieldset>
@@ -313,8 +314,8 @@ go back to the shop and check out again.</p>"""
     return document("Checkout session not found", body)
 
 
-def _lines_table(lines: Sequence[Line], total: str) -> str:
-    rows = "".join(_line_row(line) for line in lines)
+def _lines_table(lines: Sequence[Line], total: str, locale: str) -> str:
+    rows = "".join(_line_row(line, locale) for line in lines)
     return f"""<table>
   <caption>Your order</caption>
   <thead><tr><th scope="col">Item</th><th scope="col" class="num">Quantity</th>
@@ -325,9 +326,9 @@ def _lines_table(lines: Sequence[Line], total: str) -> str:
 </table>"""
 
 
-def _line_row(line: Line) -> str:
-    unit_price = format_amount(line.unit_amount, line.currency)
-    amount = format_amount(line.amount, line.currency)
+def _line_row(line: Line, locale: str) -> str:
+    unit_price = display_amount(line.unit_amount, line.currency, locale)
+    amount = display_amount(line.amount, line.currency, locale)
     return f"""
     <tr><td>{escape(line.name)}<span class="unit">{escape(unit_price)} each</span></td>
       <td class="num">{line.quantity}</td>

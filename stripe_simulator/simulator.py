@@ -11,6 +11,7 @@ from stripe_simulator.dashboard import Dashboard
 from stripe_simulator.faults import Faults
 from stripe_simulator.hosted import HostedPage
 from stripe_simulator.knobs import TestKnobs
+from stripe_simulator.money import DEFAULT_LOCALE
 from stripe_simulator.payments import DEFAULT_DELAYED_PAYMENT_SECONDS, Payments
 from stripe_simulator.refunds import Refunds
 from stripe_simulator.scheduler import TICK_SECONDS, Scheduler
@@ -63,6 +64,7 @@ class StripeSimulator(TestKnobs):
         delayed_payment_seconds: float = DEFAULT_DELAYED_PAYMENT_SECONDS,
         webhook_retry_delays: Sequence[float] = DEFAULT_RETRY_DELAYS,
         tick_seconds: float = TICK_SECONDS,
+        locale: str = DEFAULT_LOCALE,
     ) -> None:
         self.host, self.port = host, port
         self._log = log or (lambda message: None)
@@ -89,8 +91,8 @@ class StripeSimulator(TestKnobs):
             self._payments,
             self._refunds,
         )
-        self._hosted = HostedPage(self._lock, self._state, self._sessions, self._payments)
-        self._dashboard = Dashboard(self._lock, self._state, self._refunds)
+        self._hosted = HostedPage(self._lock, self._state, self._sessions, self._payments, locale)
+        self._dashboard = Dashboard(self._lock, self._state, self._refunds, locale)
         self._scheduler = Scheduler(
             self._lock,
             self._clock,

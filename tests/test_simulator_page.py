@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from stripe_simulator import StripeSimulator
+from stripe_simulator.__main__ import main as simulator_main
 from tests.shopping import DECLINED_CARD
 from tests.simulator_support import (
     CANCEL_URL,
     browse,
+    client_for,
     line,
     rendered_form,
     session_params,
@@ -122,6 +125,27 @@ def test_hosted_page_escapes_names_and_shows_the_total(sdk):
     assert 'value="pay"' in html and 'value="cancel"' in html
     assert "Offline Stripe simulator" in html and "4000 0000 0000 0002" in html
     assert "000111111113 fails later" in html  # the bank debit's test numbers are documented
+
+
+@pytest.mark.parametrize(
+    ("locale", "total"),
+    [("en_IN", "₹1,25,000.00"), ("en_US", "₹125,000.00"), ("de_DE", "125.000,00")],
+)
+def test_the_page_writes_amounts_as_its_locale_does(locale, total):
+    with StripeSimulator(locale=locale) as simulator:
+        session = client_for(simulator).v1.checkout.sessions.create(
+            params=session_params(line_items=[line("Sofa", 12_500_000, 1)])
+        )
+        _, _, html = browse(session.url)
+
+    assert f"Pay {total}" in soup(html).select_one("h1").text
+
+
+def test_an_unknown_locale_is_refused_before_serving(capsys):
+    with pytest.raises(SystemExit):
+        simulator_main(["--port", "0", "--locale", "xx_YY"])
+
+    assert "'xx_YY' is not a locale Babel knows" in capsys.readouterr().err
 
 
 def test_without_address_collection_the_page_asks_only_for_email(checkout_session):

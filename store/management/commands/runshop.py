@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 ["-m", "stripe_simulator", "--port", str(SIMULATOR_PORT)]
                 + ["--webhook-url", f"http://{addrport}/stripe/webhook/"]
                 + ["--webhook-secret", webhook_secret]
+                + ["--locale", settings.STORE_LOCALE]
             )
         # The worker sends order emails outside requests; it stops with the server.
         commands.append(["manage.py", "db_worker", "--no-reload"])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from stripe_simulator import cli
+from stripe_simulator.money import DEFAULT_LOCALE
 
 
 class Command(BaseCommand):
@@ -13,11 +14,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         cli.add_arguments(
-            parser, default_webhook_secret=getattr(settings, "STRIPE_WEBHOOK_SECRET", "")
+            parser,
+            default_webhook_secret=getattr(settings, "STRIPE_WEBHOOK_SECRET", ""),
+            default_locale=getattr(settings, "STORE_LOCALE", DEFAULT_LOCALE),
         )
 
     def handle(self, *args, **options):
-        names = ("host", "port", "webhook_url", "webhook_secret", "delayed_payment_seconds")
+        names = (
+            "host",
+            "port",
+            "webhook_url",
+            "webhook_secret",
+            "delayed_payment_seconds",
+            "locale",
+        )
         try:
             cli.serve(**{name: options[name] for name in names}, write=self.stdout.write)
         except cli.CannotListen as error:
