@@ -24,6 +24,9 @@ class SimulatorServer(ThreadingHTTPServer):
     """A threaded HTTP server whose handler asks the API, the hosted page or the dashboard."""
 
     daemon_threads = True
+    # socketserver's backlog of 5 drops the connections of a burst (20 racing checkouts); their
+    # clients try again only after 1 s and 3 s, as if Stripe were down. Stripe takes them all.
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -6,8 +6,11 @@ import json
 import pkgutil
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from django.core.management import get_commands
@@ -62,3 +65,32 @@ def test_python_m_stripe_simulator_serves_until_sigterm():
 
 def test_manage_py_has_the_command_from_the_simulator_app():
     assert get_commands()["stripe_simulator"] == "stripe_simulator"
+
+
+def test_a_burst_of_connections_is_taken_at_once(sim):
+    """Forty clients connecting at the same instant (racing checkouts) wait for no retry.
+
+    A listen backlog of socketserver's default 5 drops the rest; the kernel then
+    retries them after 1 s and 3 s, past the test settings' Stripe timeout.
+    """
+    count = 40
+    start = threading.Barrier(count)
+    connect_seconds: list[float] = []
+    connections: list[socket.socket] = []
+
+    def connect() -> None:
+        start.wait()
+        began = time.perf_counter()
+        connections.append(socket.create_connection(("127.0.0.1", sim.port), timeout=10))
+        connect_seconds.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=connect) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    for client in connections:
+        client.close()
+
+    assert len(connect_seconds) == count
+    assert max(connect_seconds) < 0.9  # a dropped connection's first retry comes after 1 s
