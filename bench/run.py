@@ -68,8 +68,8 @@ def run_bench(
         shop.prepare_shop()
         returning, many_orders = _buy_orders(simulator, results)
         with (
-            gunicorn(BARE_APP, bare_env, workdir / "bare.log") as bare_url,
-            gunicorn(SHOP_APP, served_env, workdir / "shop.log") as shop_url,
+            gunicorn(bare_env, workdir / "bare.log", wsgi_app=BARE_APP) as bare_url,
+            gunicorn(served_env, workdir / "shop.log", wsgi_app=SHOP_APP) as shop_url,
         ):
             bare = _measure_bare(bare_url, load)
             results.load_rows.append(LoadRow(BARE_LABEL, bare))
@@ -104,7 +104,6 @@ def _buy_orders(
 def _count_queries(
     products: int, many_orders: shop.Shopper, results: BenchResults, show_queries: bool
 ) -> None:
-    shop.Shopper().visit()  # the first visit after a change may fill caches; count the next
     fresh_sql = shop.page_queries(shop.Shopper(), products=products, orders=0)
     many_sql = shop.page_queries(many_orders, products=products, orders=QUERY_ORDERS)
     results.queries[products] = (len(fresh_sql), len(many_sql))

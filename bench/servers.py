@@ -2,6 +2,7 @@
 
 Only the WSGI app differs (a positional argument overrides the file's
 ``wsgi_app``), so both get the same workers, worker class, threads and logging.
+The test suite's gunicorn servers (``tests/servers.py``) start the same way.
 """
 
 from __future__ import annotations
@@ -27,20 +28,28 @@ STOP_TIMEOUT = 30  # gunicorn.conf.py's graceful_timeout
 
 
 @contextmanager
-def gunicorn(wsgi_app: str, env: Mapping[str, str], log_path: Path) -> Iterator[str]:
-    """Serve ``wsgi_app`` on a free loopback port until the block ends; yields its base URL."""
-    port = _free_port()
+def gunicorn(
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    wsgi_app: str | None = None,
+    ready_path: str = "/",
+) -> Iterator[str]:
+    """Serve ``wsgi_app`` (else the file's, the shop) on a free loopback port until the block
+    ends, once ``ready_path`` answers 200; yields the base URL."""
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
+    app = [wsgi_app] if wsgi_app else []
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *app],
             cwd=BASE_DIR,
             env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_serving(process, url, log_path)
+            _wait_until_serving(process, url + ready_path, log_path)
             yield url
         finally:
             process.terminate()
@@ -51,7 +60,7 @@ def gunicorn(wsgi_app: str, env: Mapping[str, str], log_path: Path) -> Iterator[
                 process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -63,10 +72,11 @@ def _wait_until_serving(process: subprocess.Popen, url: str, log_path: Path) -> 
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited:\n{_tail(log_path)}")
         try:
-            requests.get(f"{url}/", headers=HTTPS_HEADERS, timeout=5)
-            return
+            if requests.get(url, headers=HTTPS_HEADERS, timeout=5).status_code == 200:
+                return
         except requests.RequestException:
-            time.sleep(0.1)  # not listening yet
+            pass  # not listening yet, or a worker still importing
+        time.sleep(0.1)
     raise TimeoutError(
         f"gunicorn did not answer on {url} within {START_TIMEOUT} s:\n{_tail(log_path)}"
     )

@@ -123,9 +123,14 @@ class _LocaleFormats(NamedTuple):
 
 
 @cache
+def parsed_locale(name: str) -> Locale:
+    """Babel's locale, parsed once: Babel parses a name on every call, which adds up on a page."""
+    return Locale.parse(name)
+
+
+@cache
 def _locale_formats(locale: str) -> _LocaleFormats:
-    # Parsed once: Babel parses a locale given by name on every call, which adds up on a page.
-    data = Locale.parse(locale)
+    data = parsed_locale(locale)
     return _LocaleFormats(
         locale=data, currency=data.currency_formats["standard"], decimal=data.decimal_formats[None]
     )

@@ -123,8 +123,9 @@ def consume(order: Order, *, was_holding: bool) -> list[str]:
     quantities: dict[int, int] = {}
     for line in order.lines.filter(product__stock__isnull=False):
         quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    for product in Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk"):
-        Product.objects.filter(pk=product.pk).update(stock=F("stock") - quantities[product.pk])
+    locked = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
+    for pk in locked.values_list("pk", flat=True):
+        Product.objects.filter(pk=pk).update(stock=F("stock") - quantities[pk])
     if quantities:
         announce_availability_change()
     if was_holding or not quantities:

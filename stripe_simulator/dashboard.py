@@ -17,7 +17,7 @@ from stripe_simulator import page
 from stripe_simulator.hosted import Reply, html_reply, redirect
 from stripe_simulator.money import display_amount, parse_amount
 from stripe_simulator.refunds import Refunds
-from stripe_simulator.rules import REFUND_REASONS, RefundRequest
+from stripe_simulator.rules import REFUND_REASONS
 from stripe_simulator.state import State
 from stripe_simulator.wire import SimulatorApiError
 
@@ -42,10 +42,10 @@ class Dashboard:
                 for intent in reversed(self._state.payment_intents.values())
             ]
             made = self._state.refunds.get(refunded)
-        notice = ""
-        if made:
-            amount = display_amount(made["amount"], made["currency"], self._locale)
-            notice = f"Refunded {amount} of {made['payment_intent']} ({made['id']})."
+            notice = ""
+            if made:
+                amount = display_amount(made["amount"], made["currency"], self._locale)
+                notice = f"Refunded {amount} of {made['payment_intent']} ({made['id']})."
         return html_reply(status, dashboard_page(rows, notice, problem, self._locale))
 
     def refund(self, form: dict[str, str]) -> Reply:
@@ -58,8 +58,7 @@ class Dashboard:
                     raise ValueError(f"There is no payment {intent_id}.")
                 amount_text = form.get("amount", "").strip()
                 amount = parse_amount(amount_text, intent["currency"]) if amount_text else None
-                request = RefundRequest(intent_id, None, amount, form.get("reason") or None, {})
-                made = self._refunds.create(request, None)
+                made = self._refunds.from_dashboard(intent_id, amount, form.get("reason"))
             except (ValueError, SimulatorApiError) as error:
                 return self.show(problem=str(error), status=HTTPStatus.BAD_REQUEST)
         return redirect(f"{PATH}?refunded={quote(made['id'])}")

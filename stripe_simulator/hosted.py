@@ -101,12 +101,11 @@ class HostedPage:
         if session["status"] != "open":
             return self._closed(snapshot, HTTPStatus.CONFLICT)
         action = form.get("action", "pay")
-        if action not in ACTIONS:
-            return self.show(session_id, HTTPStatus.BAD_REQUEST)
-        if action == "cancel":
+        if action not in ACTIONS or (action == "cancel" and not session["cancel_url"]):
             # Stripe's back link exists only when the session has a cancel_url.
-            if not session["cancel_url"]:
-                return self.show(session_id, HTTPStatus.BAD_REQUEST)
+            blank = page.Form(self._defaults(request), {})
+            return self._open(snapshot, blank, HTTPStatus.BAD_REQUEST)
+        if action == "cancel":
             return redirect(session["cancel_url"])
         details = ShopperDetails(**{name: form.get(name, "").strip() for name in DETAIL_FIELDS})
         problems = details_problems(

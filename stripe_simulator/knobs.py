@@ -18,7 +18,7 @@ from stripe_simulator.payments import (
     Payments,
 )
 from stripe_simulator.refunds import Refunds
-from stripe_simulator.rules import RefundRequest, ShopperDetails
+from stripe_simulator.rules import ShopperDetails
 from stripe_simulator.sessions import Sessions
 from stripe_simulator.state import State, WebhookDelivery
 from stripe_simulator.webhooks import Webhooks
@@ -115,14 +115,13 @@ class TestKnobs:
         self, payment_intent_id: str, amount: int | None = None, reason: str | None = None
     ) -> dict[str, Any]:
         """A refund made in the Dashboard: Stripe's rules, no API request (``request.id`` null)."""
-        request = RefundRequest(payment_intent_id, None, amount, reason, {})
         with self._lock:
-            return self._refunds.create(request, None)
+            return self._refunds.from_dashboard(payment_intent_id, amount, reason)
 
     def make_next_refunds_pending(self, count: int = 1) -> None:
         """The next ``count`` refunds start ``pending``; ``settle_refund`` completes them."""
         with self._lock:
-            self._refunds.pending_next = count
+            self._state.pending_refunds_next = count
 
     def settle_refund(self, refund_id: str) -> dict[str, Any]:
         """A pending refund succeeds: ``refund.updated``."""

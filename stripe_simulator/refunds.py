@@ -14,7 +14,7 @@ from typing import Any
 
 from stripe_simulator import objects
 from stripe_simulator.objects import EventRequest
-from stripe_simulator.rules import ListRequest, RefundRequest, refundable_amount
+from stripe_simulator.rules import ListRequest, RefundRequest, refund_request, refundable_amount
 from stripe_simulator.state import Clock, State
 from stripe_simulator.webhooks import Webhooks
 from stripe_simulator.wire import SimulatorApiError, not_found
@@ -29,7 +29,6 @@ class Refunds:
         self._state = state
         self._clock = clock
         self._webhooks = webhooks
-        self.pending_next = 0
 
     def create(self, request: RefundRequest, origin: EventRequest) -> dict[str, Any]:
         """``POST /v1/refunds`` (or the Dashboard when ``origin`` is None)."""
@@ -42,13 +41,10 @@ class Refunds:
                 code="payment_intent_unexpected_state",
                 param="payment_intent",
             )
-        charge = self.charge(intent)
-        amount = refundable_amount(
-            request.amount, intent["amount_received"], charge["amount_refunded"], charge
-        )
+        amount = refundable_amount(request.amount, self.charge(intent))
         status = "succeeded"
-        if self.pending_next:
-            self.pending_next -= 1
+        if self._state.pending_refunds_next:
+            self._state.pending_refunds_next -= 1
             status = "pending"
         refund = objects.refund(
             intent,
@@ -62,6 +58,17 @@ class Refunds:
         self._webhooks.emit("refund.created", refund, request=origin)
         self._webhooks.emit("charge.refunded", self.charge(intent), request=origin)
         return copy.deepcopy(refund)
+
+    def from_dashboard(
+        self, payment_intent_id: str, amount: int | None, reason: str | None
+    ) -> dict[str, Any]:
+        """A refund made in the Dashboard: the API's checks and rules, no API request."""
+        params = {"payment_intent": payment_intent_id}
+        if amount is not None:
+            params["amount"] = str(amount)  # as the wire carries it
+        if reason:
+            params["reason"] = reason
+        return self.create(refund_request(params), None)
 
     def retrieve(self, refund_id: str) -> dict[str, Any]:
         return copy.deepcopy(self._refund(refund_id))

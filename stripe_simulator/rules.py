@@ -291,9 +291,9 @@ def refund_request(params: dict[str, Any]) -> RefundRequest:
     )
 
 
-def refundable_amount(requested: int | None, paid: int, refunded: int, charge: dict) -> int:
+def refundable_amount(requested: int | None, charge: dict) -> int:
     """The amount to refund: all that is left unless less is asked; Stripe's refusals otherwise."""
-    left = paid - refunded
+    left = charge["amount_captured"] - charge["amount_refunded"]
     if left <= 0:
         raise invalid(
             "charge", f"Charge {charge['id']} has already been refunded.", "charge_already_refunded"

@@ -41,14 +41,17 @@ class Sessions:
         session = self._state.sessions.get(session_id)
         if session is None:
             raise not_found("checkout.session", session_id, "session")
-        if session["status"] == "open" and session["expires_at"] <= self._clock.now():
+        if _overdue(session, self._clock.now()):
             self._expire(session, None)
         return session
 
     def public(self, session_id: str) -> dict[str, Any]:
-        """What the API and webhooks say: the session, with any fields a test tampered with."""
-        session = self.session(session_id)
-        return copy.deepcopy(session) | self._state.overrides.get(session_id, {})
+        """What the API says: a copy of the session, with any fields a test tampered with."""
+        return copy.deepcopy(self._as_told(self.session(session_id)))
+
+    def _as_told(self, session: dict[str, Any]) -> dict[str, Any]:
+        """The session with a test's tampered fields on top (not a copy: events copy it)."""
+        return session | self._state.overrides.get(session["id"], {})
 
     def expire(self, session_id: str, request: EventRequest) -> dict[str, Any]:
         session = self.session(session_id)
@@ -64,15 +67,19 @@ class Sessions:
     def expire_overdue(self, now: float) -> None:
         """What Stripe does by itself once ``expires_at`` passes."""
         for session in list(self._state.sessions.values()):
-            if session["status"] == "open" and session["expires_at"] <= now:
+            if _overdue(session, now):
                 self._expire(session, None)
 
     def emit(self, event_type: str, session_id: str) -> None:
-        self._webhooks.emit(event_type, self.public(session_id))
+        self._webhooks.emit(event_type, self._as_told(self.session(session_id)))
 
     def _expire(self, session: dict[str, Any], request: EventRequest) -> None:
         close(session, "expired")
-        self._webhooks.emit("checkout.session.expired", self.public(session["id"]), request=request)
+        self._webhooks.emit("checkout.session.expired", self._as_told(session), request=request)
+
+
+def _overdue(session: dict[str, Any], now: float) -> bool:
+    return session["status"] == "open" and session["expires_at"] <= now
 
 
 def close(session: dict[str, Any], status: str) -> None:

@@ -31,7 +31,8 @@ class _Delegated:
         return getattr(getattr(simulator, self._part), self._name)
 
     def __set__(self, simulator: Any, value: Any) -> None:
-        setattr(getattr(simulator, self._part), self._name, value)
+        with simulator._lock:  # a request being served reads it under the lock
+            setattr(getattr(simulator, self._part), self._name, value)
 
 
 class StripeSimulator(TestKnobs):
@@ -104,6 +105,8 @@ class StripeSimulator(TestKnobs):
 
     def start(self) -> StripeSimulator:
         """Bind (port 0 picks a free port) and serve from daemon threads."""
+        if self._server is not None:
+            raise RuntimeError("The simulator is already serving.")
         self._server = SimulatorServer(
             (self.host, self.port), self._api, self._hosted, self._dashboard, self._log
         )
@@ -153,7 +156,6 @@ class StripeSimulator(TestKnobs):
             self._api.idempotency.clear()
             self._clock.reset()
             self._faults.reset()
-            self._refunds.pending_next = 0
 
     def now(self) -> float:
         """Stripe's clock: wall time plus every ``advance``."""
@@ -161,5 +163,6 @@ class StripeSimulator(TestKnobs):
 
     def advance(self, seconds: float) -> None:
         """Move Stripe's clock forward and do at once whatever became due (webhooks follow)."""
-        self._clock.advance(seconds)
-        self._scheduler.run_due()
+        with self._lock:
+            self._clock.advance(seconds)
+            self._scheduler.run_due()

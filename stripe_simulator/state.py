@@ -96,6 +96,8 @@ class State:
     deliveries: list[WebhookDelivery] = field(default_factory=list)
     scheduled_deliveries: list[ScheduledDelivery] = field(default_factory=list)
     settlements: dict[str, ScheduledSettlement] = field(default_factory=dict)
+    # How many of the next refunds start pending (a test's knob).
+    pending_refunds_next: int = 0
 
     def reset(self) -> None:
         for name, value in vars(State()).items():

@@ -17,8 +17,8 @@ from io import StringIO
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+from bench.servers import free_port
 from store.models import OrderEmail
-from tests.servers import free_port
 
 REFUSAL = "451 4.3.0 Mail server busy, try again later"
 

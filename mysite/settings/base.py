@@ -195,12 +195,11 @@ AXES_LOCKOUT_CALLABLE = "store.admin.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_ip"
 
-# Checkout rate limits (django-ratelimit, counted in the default cache).
+# Checkout rate limits (django-ratelimit), counted in the default cache. The embedded file
+# cache is shared by the workers of one machine (a simultaneous burst may slip one over: its
+# increment is not atomic); CACHE_URL=redis://… counts exactly, across servers too.
 STORE_CHECKOUT_RATE_PER_BROWSER = env.str("STORE_CHECKOUT_RATE_PER_BROWSER", default="10/m")
 STORE_CHECKOUT_RATE_PER_IP = env.str("STORE_CHECKOUT_RATE_PER_IP", default="60/m")
-# Counted in the default cache. The embedded file cache is shared by the workers of one
-# machine (a simultaneous burst may slip one over: its increment is not atomic);
-# CACHE_URL=redis://… counts exactly, across servers too.
 RATELIMIT_IP_META_KEY = "mysite.client_ip.client_ip"
 
 # Content-Security-Policy (django-csp). The shop runs no inline script or style and may not

@@ -33,7 +33,7 @@ from store.admin.order_actions import (
     can_fulfil,
 )
 from store.admin.read_only import ReadOnlyModelViewSet
-from store.admin.refund_views import RefundOrder, can_refund, refund_form_for
+from store.admin.refund_views import RefundOrder, can_refund, new_refund_form
 from store.models import Order
 from store.templatetags.store_format import local_datetime
 
@@ -153,14 +153,15 @@ class OrderInspectView(InspectView):
     def get_context_data(self, **kwargs):
         order = self.object
         may_ship = order.status == Order.Status.PAID
-        left = order.amount_total - payments.outstanding(order)
+        outstanding = payments.outstanding(order)
+        left = order.amount_total - outstanding
         may_refund = may_ship and left > 0
         return super().get_context_data(**kwargs) | {
             "left_to_refund": money.format_amount(left, order.currency),
             "can_fulfil": can_fulfil(self.request.user) and may_ship,
             "ship_form": ShipForm(),
             "can_refund": can_refund(self.request.user) and may_refund,
-            "refund_form": refund_form_for(order),
+            "refund_form": new_refund_form(outstanding),
         }
 
 

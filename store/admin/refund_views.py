@@ -22,14 +22,9 @@ def can_refund(user: AbstractBaseUser) -> bool:
     return user.has_perm(REFUND_PERMISSION)
 
 
-def refund_form_for(order: Order) -> RefundForm:
-    """A new form for the order as it is now: a fresh token, today's refunded figure."""
-    return RefundForm(
-        initial={
-            "form_token": uuid.uuid4(),
-            "outstanding_when_shown": payments.outstanding(order),
-        }
-    )
+def new_refund_form(outstanding: int) -> RefundForm:
+    """A new form: a fresh token, and what the page shows as refunded (``outstanding``)."""
+    return RefundForm(initial={"form_token": uuid.uuid4(), "outstanding_when_shown": outstanding})
 
 
 class RefundOrder(OrderAction):

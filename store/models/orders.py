@@ -149,6 +149,20 @@ class Order(models.Model):
             return "Payment processing"
         return "Confirming payment"
 
+    @property
+    def shipping_address(self) -> list[str]:
+        """The address as lines for a label, an email or the admin; empty when none."""
+        city = " ".join(part for part in (self.shipping_city, self.shipping_postal_code) if part)
+        lines = [
+            self.shipping_name,
+            self.shipping_line1,
+            self.shipping_line2,
+            city,
+            self.shipping_state,
+            self.shipping_country,
+        ]
+        return [line for line in lines if line]
+
     def attach_session(self, session_id: str, checkout_url: str) -> bool:
         """Record the Checkout Session; a racing double submission stores the same one."""
         updated = Order.objects.filter(
@@ -180,20 +194,6 @@ class Order(models.Model):
             )
         )
         return self._settled(updated)
-
-    @property
-    def shipping_address(self) -> list[str]:
-        """The address as lines for a label, an email or the admin; empty when none."""
-        city = " ".join(part for part in (self.shipping_city, self.shipping_postal_code) if part)
-        lines = [
-            self.shipping_name,
-            self.shipping_line1,
-            self.shipping_line2,
-            city,
-            self.shipping_state,
-            self.shipping_country,
-        ]
-        return [line for line in lines if line]
 
     def mark_processing(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
         """Checkout completed with a payment that settles later: keep holding, keep pending."""

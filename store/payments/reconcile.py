@@ -95,13 +95,14 @@ def _reconcile(pk: int, *, dry_run: bool) -> Outcome:
         if not order.stripe_session_id:
             return _without_session(order, dry_run=dry_run)
         session = retrieve_session(order.stripe_session_id)
-        planned = _plan(order, session)
         if dry_run:
-            return planned
-        if planned in (Outcome.EXPIRED, Outcome.CANCELLED) and session.status == "open":
+            return _plan(order, session)
+        ending = _ending(order, session)
+        if ending and session.status == "open":
             session = _expire(session)
-        if planned is Outcome.CANCELLED and session.status == "expired":
+        if ending is Outcome.CANCELLED and session.status == "expired":
             return Outcome.CANCELLED if order.mark_cancelled() else Outcome.UNCHANGED
+        # Paid, processing or failed: the same decision _plan predicts, made by apply_session.
         return apply_session(order, session)
 
 
@@ -120,12 +121,19 @@ def _plan(order: Order, session) -> Outcome:
         return Outcome.MISMATCH if mismatches(order, session) else Outcome.PAID
     if session.status == "complete":  # a delayed payment: a missed failure is healed here
         return Outcome.FAILED if delayed_payment_failure(session) else Outcome.UNCHANGED
+    return _ending(order, session) or Outcome.UNCHANGED
+
+
+def _ending(order: Order, session) -> Outcome | None:
+    """EXPIRED or CANCELLED when the order ends unpaid with this session; else None."""
+    if session.payment_status in SETTLED_PAYMENT_STATUSES or session.status == "complete":
+        return None
     past_expiry = bool(session.expires_at) and session.expires_at < timezone.now().timestamp()
     ends = session.status == "expired" or (
         session.status == "open" and (past_expiry or order.cancel_requested_at is not None)
     )
     if not ends:
-        return Outcome.UNCHANGED
+        return None
     return Outcome.CANCELLED if order.cancel_requested_at else Outcome.EXPIRED
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 
-from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
 from django import template
 from django.conf import settings
 from django.utils import timezone
+
+from store import money
 
 register = template.Library()
 
@@ -20,14 +20,9 @@ def local_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     moment = timezone.localtime(value)
-    locale = _locale(settings.STORE_LOCALE)
+    locale = money.parsed_locale(settings.STORE_LOCALE)
     return (
         get_datetime_format("medium", locale=locale)
         .replace("{1}", format_date(moment, "medium", locale=locale))
         .replace("{0}", format_time(moment, "short", locale=locale))
     )
-
-
-@cache
-def _locale(name: str) -> Locale:
-    return Locale.parse(name)  # once: Babel would parse a name on every call
