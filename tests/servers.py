@@ -18,7 +18,8 @@ from django.db import connection
 
 from bench.servers import gunicorn
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# Its own Redis database, so that parallel runs (TEST_REDIS_URL) do not flush each other's.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def test_database_url() -> str:
