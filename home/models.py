@@ -66,6 +66,7 @@ def my_orders(request) -> list[Order]:
     return list(
         Order.objects.for_browser(token)
         .filter(Q(status=Order.Status.PAID) | confirming | processing | payment_failed)
-        .prefetch_related("lines")
+        .select_related("invoice")
+        .prefetch_related("lines", "invoice__credit_notes")
         .order_by("-created_at")
     )

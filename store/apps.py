@@ -8,3 +8,6 @@ class StoreConfig(AppConfig):
 
     def ready(self):
         from store import checks  # noqa: F401 (registers the system checks)
+        from store.gst import tasks
+
+        tasks.connect()

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from store.gst import attachments
 from store.models import Order, OrderEmail, Refund
 
 logger = logging.getLogger(__name__)
@@ -89,10 +90,13 @@ def _try_again_later(email: OrderEmail, error: Exception) -> None:
 
 
 def message(email: OrderEmail) -> EmailMultiAlternatives:
-    """The email as templates editors can read write it: plain text, and HTML beside it."""
+    """The email as templates editors can read write it: plain text, and HTML beside it,
+    and the tax invoice or credit note it carries (store.gst)."""
     order = email.order
     base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    documents = attachments.for_email(email)
     context = {
+        "attached": [name for name, _, _ in documents],
         "order": order,
         "refund": email.refund,
         "lines": list(order.lines.all()),
@@ -108,4 +112,6 @@ def message(email: OrderEmail) -> EmailMultiAlternatives:
         to=email.recipients,
     )
     mail.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    for document in documents:
+        mail.attach(*document)
     return mail

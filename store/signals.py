@@ -24,3 +24,12 @@ orders_changed = Signal()
 
 def announce_orders_change(browser_token: str) -> None:
     transaction.on_commit(lambda: orders_changed.send(sender=None, browser_token=browser_token))
+
+
+# Sent once per refund, after the transaction in which it became succeeded has committed
+# (wherever that happened: the admin's refund, a webhook, reconcile). Receivers get ``refund``.
+refund_succeeded = Signal()
+
+
+def announce_refund_succeeded(refund) -> None:
+    transaction.on_commit(lambda: refund_succeeded.send(sender=None, refund=refund))

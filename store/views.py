@@ -1,4 +1,5 @@
-"""Thin HTTP views for the checkout; payment logic lives in store.payments."""
+"""Thin HTTP views for the checkout, and an order's tax documents for the browser that
+bought it; payment logic lives in store.payments, GST in store.gst."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from wagtail.models import Site
 
 from store import payments, shopper, stock, throttling
 from store.forms import CheckoutForm, products_for_sale
+from store.gst.downloads import OrderDocumentView
 from store.models import Order
 
 logger = logging.getLogger(__name__)
@@ -142,6 +144,16 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         )
         return JsonResponse({"error": "processing failed"}, status=500)
     return JsonResponse({"received": True, "outcome": outcome.value})
+
+
+class MyOrderDocument(OrderDocumentView):
+    """The tax invoice or a credit note of one of this browser's orders (My Orders)."""
+
+    def get_order(self, request: HttpRequest, *, public_id) -> Order:
+        order = _this_browsers_order(request, public_id=public_id)
+        if order is None:
+            raise Http404("No such order")
+        return order
 
 
 def _this_browsers_order(request: HttpRequest, **lookup) -> Order | None:

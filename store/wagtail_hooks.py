@@ -2,22 +2,27 @@
 
 Products are snippets editors manage. Orders and Stripe events are written by
 the payment flow: staff can list and inspect them, and those who may fulfil
-orders can ship them; nobody can edit them otherwise.
+orders can ship them; nobody can edit them otherwise. The seller's GST details
+are a site setting; the month's GST report is under Reports.
 """
 
 from __future__ import annotations
 
 from axes.models import AccessAttempt
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.contrib.settings.registry import register_setting
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from store.admin.dashboard import SalesPanel
+from store.admin.gst import VIEW_ORDERS, GSTReportView
 from store.admin.orders import LOG_FORMATTERS, MarkShippedBulkAction, OrderViewSet
 from store.admin.products import ProductViewSet
 from store.admin.read_only import LimitedPermissionPolicy
 from store.admin.records import LockedSignInViewSet, WebhookEventViewSet
-from store.models import Order, WebhookEvent
+from store.models import GSTSettings, Order, WebhookEvent
 
 for read_only_model in (Order, WebhookEvent):
     register_permission_policy(
@@ -28,6 +33,7 @@ register_permission_policy(
 )
 
 register_snippet(ProductViewSet)
+register_setting(GSTSettings, icon="doc-full")
 
 
 @hooks.register("register_admin_viewset")
@@ -42,6 +48,23 @@ hooks.register("register_bulk_action", MarkShippedBulkAction)
 def register_order_log_actions(actions):
     for action, formatter in LOG_FORMATTERS.items():
         actions.register_action(action)(formatter)
+
+
+@hooks.register("register_admin_urls")
+def register_gst_report_url():
+    return [path("reports/gst/", GSTReportView.as_view(), name="gst_report")]
+
+
+class GSTReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(VIEW_ORDERS)
+
+
+@hooks.register("register_reports_menu_item")
+def register_gst_report_menu_item():
+    return GSTReportMenuItem(
+        "GST (B2C supplies)", reverse("gst_report"), name="gst", icon_name="doc-full", order=100
+    )
 
 
 @hooks.register("construct_homepage_panels")

@@ -25,6 +25,7 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.log_actions import LogFormatter
 
 from store import fulfilment, money, payments
+from store.admin.gst import AdminOrderDocument, tax_documents
 from store.admin.order_actions import (
     DeliverOrder,
     ShipForm,
@@ -48,6 +49,7 @@ INSPECT_FIELDS = [
     "shipping_address",
     "fulfilment",
     "refunds",
+    "tax_documents",
     "emails",
     "created_at",
     "paid_at",
@@ -111,6 +113,7 @@ class OrderInspectView(InspectView):
         "shipping_address": "Shipping address",
         "fulfilment": "Fulfilment",
         "refunds": "Refunds",
+        "tax_documents": "GST documents",
         "emails": "Emails",
     }
 
@@ -146,6 +149,9 @@ class OrderInspectView(InspectView):
 
     def get_refunds_display_value(self):
         return render_to_string("store/admin/order_refunds.html", {"order": self.object})
+
+    def get_tax_documents_display_value(self):
+        return tax_documents(self.object)
 
     def get_emails_display_value(self):
         return render_to_string("store/admin/order_emails.html", {"order": self.object})
@@ -219,6 +225,12 @@ class OrderViewSet(ReadOnlyModelViewSet):
             path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
             path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
             path("refund/<int:pk>/", RefundOrder.as_view(), name="refund"),
+            path("invoice/<int:pk>/", AdminOrderDocument.as_view(), name="invoice"),
+            path(
+                "credit-note/<int:pk>/<int:credit_note>/",
+                AdminOrderDocument.as_view(),
+                name="credit_note",
+            ),
         ]
 
 

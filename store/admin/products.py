@@ -1,8 +1,9 @@
-"""Products as Wagtail snippets: drafts, preview, publishing, ordering, price and stock."""
+"""Products as Wagtail snippets: drafts, preview, publishing, ordering, price, stock, and how
+GST classes them (HSN code and rate)."""
 
 from __future__ import annotations
 
-from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -61,6 +62,7 @@ class ProductViewSet(SnippetViewSet):
             FieldPanel("description"),
             FieldPanel("price"),
             FieldPanel("stock"),
+            FieldRowPanel([FieldPanel("hsn_code"), FieldPanel("gst_rate")], heading="GST"),
             FieldPanel("image"),
         ],
         base_form_class=ProductForm,

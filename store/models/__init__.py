@@ -1,5 +1,5 @@
 """The store's state: products (Wagtail snippets), orders and their lines, the emails and
-refunds they lead to, and Stripe's events.
+refunds they lead to, the GST invoices and credit notes issued for them, and Stripe's events.
 
 Amounts are integers in the store currency's minor unit (paise for INR);
 ``store.money`` converts at the edges. Admin configuration lives in
@@ -9,11 +9,25 @@ Amounts are integers in the store currency's minor unit (paise for INR);
 from store.models.catalogue import Product
 from store.models.emails import OrderEmail
 from store.models.events import WebhookEvent
+from store.models.gst import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentSeries,
+    GSTSettings,
+    Invoice,
+    InvoiceLine,
+)
 from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
 from store.models.refunds import Refund
 
 __all__ = [
     "CUSTOMER_FIELDS",
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentSeries",
+    "GSTSettings",
+    "Invoice",
+    "InvoiceLine",
     "Order",
     "OrderEmail",
     "OrderLine",

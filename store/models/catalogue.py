@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.validators import RegexValidator
 from django.db import models
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 
 from store import money
+from store.gst.tax import RATE_SLABS, GSTClass
 
 
 class PublishedProductQuerySet(models.QuerySet):
@@ -42,6 +44,21 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
         null=True,
         blank=True,
         help_text="Units on hand. Leave empty if you do not track stock for this product.",
+    )
+    # How GST sees it: the price above includes gst_rate %. A variant may carry its own
+    # (store.gst.invoices.gst_class_of asks the line's variant before its product).
+    hsn_code = models.CharField(
+        "HSN code",
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^(\d{4}|\d{6}|\d{8})$", "An HSN code has 4, 6 or 8 digits.")],
+        help_text="The goods' Harmonised System code (4, 6 or 8 digits), printed on invoices.",
+    )
+    gst_rate = models.PositiveSmallIntegerField(
+        "GST rate (%)",
+        choices=[(rate, f"{rate} %") for rate in RATE_SLABS],
+        default=18,
+        help_text="The price includes this rate of GST.",
     )
     image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -83,6 +100,10 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
         product = super().with_content_json(content)
         product.stock = self.stock
         return product
+
+    @property
+    def gst_class(self) -> GSTClass:
+        return GSTClass(hsn_code=self.hsn_code, rate=self.gst_rate)
 
     @property
     def display_price(self) -> str:

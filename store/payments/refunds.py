@@ -25,7 +25,7 @@ from store import emails, money
 from store.models import Order, OrderEmail, Refund
 from store.payments.outcomes import Outcome, PaymentError
 from store.payments.stripe_api import describe, stripe_client
-from store.signals import announce_orders_change
+from store.signals import announce_orders_change, announce_refund_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +214,7 @@ def _apply(order: Order, refund: Refund, made) -> None:
     announce_orders_change(order.browser_token)
     if refund.status == Refund.Status.SUCCEEDED and was != Refund.Status.SUCCEEDED:
         emails.queue(order, OrderEmail.Kind.REFUND, refund=refund)
+        announce_refund_succeeded(refund)
     if refund.status == Refund.Status.FAILED and was != Refund.Status.FAILED:
         order.flag_for_attention(
             f"A refund of {refund.display_amount} failed ({refund.failure_reason or 'no reason'})"
