@@ -21,8 +21,9 @@ SELLER_GSTIN = "29AAGCB7383J1Z4"
 SELLER_NAME = "Mini Store Private Limited"
 
 
-def register_for_gst(**fields) -> GSTSettings:
-    """The shop's GST settings as an owner fills them in: a Bengaluru seller."""
+def register_for_gst(*, since: datetime | None = None, **fields) -> GSTSettings:
+    """The shop's GST settings as an owner fills them in: a Bengaluru seller, registered now
+    (or ``since`` then, for sales made in the past)."""
     settings = GSTSettings.for_site(Site.objects.get(is_default_site=True))
     values = {
         "legal_name": SELLER_NAME,
@@ -34,6 +35,9 @@ def register_for_gst(**fields) -> GSTSettings:
         setattr(settings, name, value)
     settings.full_clean()
     settings.save()
+    if since:
+        GSTSettings.objects.filter(pk=settings.pk).update(registered_since=since)
+        settings.refresh_from_db()
     return settings
 
 

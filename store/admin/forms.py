@@ -95,9 +95,15 @@ class ProductForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A form posted without the GST rate (an older page, a script) keeps the product's.
+        self.fields["gst_rate"].required = False
         if self.is_bound and self._shown_key in self.data:
             # Re-rendered after an error: keep the count first shown, not the one typed.
             self.fields["stock"].widget.shown = self.data[self._shown_key]
+
+    def clean_gst_rate(self) -> int:
+        rate = self.cleaned_data.get("gst_rate")
+        return self.instance.gst_rate if rate in (None, "") else rate
 
     @property
     def _shown_key(self) -> str:

@@ -15,7 +15,6 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
-from wagtail.models import Site
 
 from store.gst import numbering, states
 from store.gst.tax import (
@@ -51,12 +50,12 @@ class CannotIssue(Exception):
 
 
 def registration() -> GSTSettings | None:
-    """The shop's GST settings when it is registered (has a GSTIN); None when it is not."""
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is None:
-        return None
-    settings = GSTSettings.for_site(site)
-    return settings if settings.registered else None
+    """The shop's GST settings when it is registered (has a GSTIN); None when it is not.
+
+    The shop is one Wagtail site, the default one; its settings row exists once the owner
+    has saved them (reading them never writes one).
+    """
+    return GSTSettings.objects.filter(site__is_default_site=True).exclude(gstin="").first()
 
 
 def issue_invoice(order: Order, *, now: datetime | None = None) -> Invoice | None:

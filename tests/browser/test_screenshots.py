@@ -7,14 +7,20 @@ target sets ``docs``, relative to the repository); ``make test`` skips it.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from store.gst import documents, pdf
 from store.models import Order, Product
 from tests.browser.shop import check_out, expect_back_on_the_shop, my_orders, pay
 from tests.conftest import behind_the_shops_back
+from tests.gst_support import paid_order, register_for_gst
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 OUTPUT = os.environ.get("STORE_SCREENSHOTS", "")
@@ -70,3 +76,33 @@ def test_screenshots(page, shop_server, stripe_sim, django_user_model, products)
     page.goto(f"{shop_server.url}/admin/orders/inspect/{Order.objects.get().pk}/")
     expect(page.get_by_role("heading", name="Refund")).to_be_visible()
     save(page, "order-admin.png", full_page=False)
+
+
+def test_invoice_screenshot(products, tmp_path):
+    """The first page of a tax invoice's PDF, as pdftoppm (Debian's poppler-utils) draws it."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("needs pdftoppm (apt-get install poppler-utils)")
+    issued = datetime(2026, 4, 2, 10, 30, tzinfo=ZoneInfo("Asia/Kolkata"))
+    register_for_gst(since=issued)
+    t_shirt, shoes, cap = products
+    order = paid_order([(t_shirt, 2), (shoes, 1), (cap, 1)], state="KA", paid_at=issued)
+    document = tmp_path / "invoice.pdf"
+    document.write_bytes(pdf.render(documents.issue_invoice(order, now=issued)))
+    folder = REPOSITORY / OUTPUT
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "96",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            document,
+            folder / "invoice",
+        ],
+        check=True,
+    )
