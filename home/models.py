@@ -13,6 +13,7 @@ from wagtail.models import Page
 from home import shop_page
 from store import shopper, stock
 from store.forms import CheckoutForm, products_for_sale
+from store.gst.documents import registration
 from store.models import Order
 
 
@@ -52,6 +53,8 @@ class HomePage(Page):
     def get_context(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["checkout_form"] = checkout_form or CheckoutForm(products=products_for_sale())
+        # A GST-registered shop says its prices include GST; an unregistered one says nothing.
+        context["prices_include_gst"] = registration() is not None
         context["visitor"] = shop_page.MARKERS
         return context
 

@@ -1,6 +1,7 @@
 """Every change to what the shop page shows makes its shared rendering stale (home.shop_page).
 
-Saves and deletes of products, images and pages, publishing, and the store's own
+Saves and deletes of products, images, pages and the GST settings (prices say whether
+they include GST), publishing, and the store's own
 announcement for changes made with UPDATEs (units held, released or sold). Each
 invalidates once the transaction commits, so no worker caches the page as it was
 just before the change. A change to one of a browser's orders renews that
@@ -16,7 +17,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from home import shop_page
-from store.models import Product
+from store.models import GSTSettings, Product
 from store.signals import availability_changed, orders_changed
 
 
@@ -24,7 +25,7 @@ def invalidate_after_commit(**kwargs) -> None:
     transaction.on_commit(shop_page.invalidate)
 
 
-for model in (Product, get_image_model()):
+for model in (Product, get_image_model(), GSTSettings):
     post_save.connect(invalidate_after_commit, sender=model, weak=False)
     post_delete.connect(invalidate_after_commit, sender=model, weak=False)
 for signal in (page_published, page_unpublished):

@@ -94,3 +94,17 @@ def test_editors_set_a_products_hsn_code_and_rate(admin_client, products):
 
     admin_client.post(url, form)  # a form without them keeps what the product had
     assert Product.objects.get(pk=shoes.pk).gst_rate == 5
+
+
+def test_the_shop_says_prices_include_gst_once_registered(
+    admin_client, client, settings_url, products, django_capture_on_commit_callbacks
+):
+    def prices_note() -> str | None:
+        note = BeautifulSoup(client.get("/").content, "html.parser").select_one(".prices-note")
+        return note.text if note else None
+
+    assert prices_note() is None  # as today: the shared rendering is now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(settings_url, seller())
+
+    assert prices_note() == "All prices include GST."

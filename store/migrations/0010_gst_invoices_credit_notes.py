@@ -154,7 +154,7 @@ class Migration(migrations.Migration):
                     "invoice_prefix",
                     models.CharField(
                         default="MS",
-                        help_text="Starts every invoice number: MS/2026-27/000123.",
+                        help_text="Starts every invoice number: MS/2026-27/000123. GST rules (CGST Rule 46(b)) allow 16 characters, which a one-character prefix keeps within.",
                         max_length=5,
                         validators=[
                             django.core.validators.RegexValidator(

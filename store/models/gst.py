@@ -53,7 +53,10 @@ class GSTSettings(BaseSiteSetting):
         max_length=5,
         default="MS",
         validators=[PREFIX_VALIDATOR],
-        help_text="Starts every invoice number: MS/2026-27/000123.",
+        help_text=(
+            "Starts every invoice number: MS/2026-27/000123. GST rules (CGST Rule 46(b)) allow "
+            "16 characters, which a one-character prefix keeps within."
+        ),
     )
     credit_note_prefix = models.CharField(
         max_length=5,
