@@ -8,6 +8,7 @@ class StoreConfig(AppConfig):
 
     def ready(self):
         from store import checks  # noqa: F401 (registers the system checks)
+        from store.admin import lockout  # noqa: F401 (logs sign-in lockouts)
         from store.gst import tasks
 
         tasks.connect()

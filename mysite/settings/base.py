@@ -187,14 +187,18 @@ STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", defau
 # proxies, the address they saw (never a client-supplied X-Forwarded-For otherwise).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
-# Admin login throttling (django-axes): a username or an address is locked out after
-# STORE_LOGIN_FAILURE_LIMIT failures, for STORE_LOGIN_COOLOFF_MINUTES.
+# Admin login throttling (django-axes): after STORE_LOGIN_FAILURE_LIMIT failures, signing in
+# as that username from that address (an IPv6 client's whole /64) is locked for
+# STORE_LOGIN_COOLOFF_MINUTES. Only the pair: a stranger guessing cannot lock staff out from
+# their own addresses, nor lock out everyone behind a shared address (docs/SECURITY.md).
 AXES_FAILURE_LIMIT = env.int("STORE_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("STORE_LOGIN_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts during a lockout do not restart it: a lock ends when its Retry-After says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "store.admin.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_network"
 
 # Checkout rate limits (django-ratelimit), counted in the default cache. The embedded file
 # cache is shared by the workers of one machine (a simultaneous burst may slip one over: its
