@@ -8,6 +8,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import (
     Http404,
     HttpRequest,
@@ -130,7 +131,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         logger.error("Refusing a Stripe webhook: STRIPE_WEBHOOK_SECRET is not configured")
         return JsonResponse({"error": "webhooks are not configured"}, status=503)
     try:
-        event = payments.verify_event(request.body, request.headers.get("Stripe-Signature"))
+        event = payments.verify_event(_body(request), request.headers.get("Stripe-Signature"))
     except payments.InvalidWebhook as error:
         logger.warning("Rejected a Stripe webhook: %s", error)
         return JsonResponse({"error": f"invalid webhook: {error}"}, status=400)
@@ -154,6 +155,14 @@ class MyOrderDocument(OrderDocumentView):
         if order is None:
             raise Http404("No such order")
         return order
+
+
+def _body(request: HttpRequest) -> bytes:
+    """The raw body; past Django's DATA_UPLOAD_MAX_MEMORY_SIZE, refused like any oversized event."""
+    try:
+        return request.body
+    except RequestDataTooBig as error:
+        raise payments.InvalidWebhook("body larger than the server accepts") from error
 
 
 def _this_browsers_order(request: HttpRequest, **lookup) -> Order | None:

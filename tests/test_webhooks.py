@@ -304,3 +304,81 @@ def test_without_a_webhook_secret_every_delivery_is_refused(
 
 def test_the_webhook_only_accepts_post(client, db):
     assert client.get(WEBHOOK_URL).status_code == 405
+
+
+# --- Hostile bodies and objects nobody knows (issue 20) ---------------------------------
+
+
+def _event_around(nested: bytes) -> bytes:
+    return (
+        b'{"id": "evt_deep", "object": "event", "type": "checkout.session.completed", '
+        b'"data": {"object": {"id": "cs_test_deep", "metadata": {"x": ' + nested + b"}}}}"
+    )
+
+
+def test_a_signed_body_nested_5000_deep_answers_400_without_parsing_it(client, db):
+    response = deliver(client, _event_around(b"[" * 5000 + b"]" * 5000))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid webhook: JSON nested deeper than 64 levels"
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client, pending_order, stripe_sim):
+    stripe_sim.pay(pending_order.stripe_session_id)
+    event = event_for(stripe_sim, "checkout.session.completed", pending_order)
+    event["data"]["object"]["metadata"]["note"] = '[{"\\"' * 5000
+
+    assert deliver(client, event).json()["outcome"] == "paid"
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 3 * 1024 * 1024], ids=["1 MiB", "3 MiB"])
+def test_a_signed_body_over_a_megabyte_answers_400(client, db, size):
+    body = _event_around(b'"' + b"x" * size + b'"')
+
+    response = deliver(client, body)
+
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("invalid webhook: body larger than")
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_an_event_for_a_session_nobody_knows_is_acknowledged_once_and_logged(
+    client, db, stripe_sim, caplog
+):
+    """Issue 20: Stripe answered "no such checkout.session", which gave 500s for three days."""
+    ghost = {"id": "cs_test_nobody_made_this", "object": "checkout.session"}
+    event = stripe_sim.build_event("checkout.session.completed", ghost)
+
+    first, again = deliver(client, event), deliver(client, event)
+
+    assert (first.status_code, first.json()["outcome"]) == (200, "unknown")
+    assert again.json()["outcome"] == "duplicate"
+    record = WebhookEvent.objects.get()
+    assert (record.outcome, record.attempts, record.error) == ("unknown", 1, "")
+    logged = [r for r in caplog.records if "neither Stripe nor the shop knows" in r.getMessage()]
+    assert [(r.stripe_object, r.object_id) for r in logged] == [
+        ("checkout session", "cs_test_nobody_made_this")
+    ]
+
+
+def test_an_event_for_a_refund_nobody_knows_is_acknowledged(client, db, stripe_sim):
+    ghost = {"id": "re_nobody_made_this", "object": "refund", "payment_intent": "pi_x"}
+    response = deliver(client, stripe_sim.build_event("refund.updated", ghost))
+    assert (response.status_code, response.json()["outcome"]) == (200, "unknown")
+
+
+def test_a_session_stripe_lost_but_an_order_names_is_retried_not_acknowledged(
+    client, pending_order, stripe_sim
+):
+    """Stripe answering "no such session" for one of our orders means the shop is talking to
+    the wrong account (its key): Stripe must retry once that is fixed, and staff see why."""
+    session = stripe_sim.sessions[pending_order.stripe_session_id]
+    event = stripe_sim.build_event("checkout.session.completed", session)
+    stripe_sim.reset()  # Stripe (this account) no longer has the session
+
+    response = deliver(client, event)
+
+    assert response.status_code == 500
+    assert "check the keys" in WebhookEvent.objects.get().error
+    assert Order.objects.get().status == "pending"

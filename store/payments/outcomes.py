@@ -22,11 +22,17 @@ class Outcome(enum.StrEnum):
     IGNORED = "ignored"
     DUPLICATE = "duplicate"
     NOT_OURS = "not_ours"
+    # Stripe has no such object and neither has the shop: acknowledged, never retried.
+    UNKNOWN = "unknown"
     REFUND_RECORDED = "refund_recorded"
 
 
 class PaymentError(Exception):
     """Stripe could not be reached or refused the request; nothing was charged by us."""
+
+
+class NotAtStripe(PaymentError):
+    """Stripe answered that the object does not exist (``resource_missing``)."""
 
 
 class CheckoutUnavailable(PaymentError):

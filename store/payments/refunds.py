@@ -24,7 +24,7 @@ from django.utils import timezone
 from store import emails, money
 from store.models import Order, OrderEmail, Refund
 from store.payments.outcomes import Outcome, PaymentError
-from store.payments.stripe_api import describe, stripe_client
+from store.payments.stripe_api import describe, payment_error, stripe_client
 from store.signals import announce_orders_change, announce_refund_succeeded
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def record_refund(refund_id: str) -> Outcome:
     try:
         made = stripe_client().v1.refunds.retrieve(refund_id)
     except stripe.StripeError as error:
-        raise PaymentError(describe(error)) from error
+        raise payment_error(error) from error
     return _record(made)
 
 

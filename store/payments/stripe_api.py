@@ -9,7 +9,7 @@ from functools import lru_cache
 import stripe
 from django.conf import settings
 
-from store.payments.outcomes import PaymentError
+from store.payments.outcomes import NotAtStripe, PaymentError
 
 # Marks a Checkout Session as this shop's, and names its order (the order's public id).
 # Other integrations on the same Stripe account make sessions without it.
@@ -48,7 +48,7 @@ def retrieve_session(session_id: str):
     try:
         return stripe_client().v1.checkout.sessions.retrieve(session_id)
     except stripe.StripeError as error:
-        raise PaymentError(describe(error)) from error
+        raise payment_error(error) from error
 
 
 def retrieve_payment_intent(payment_intent_id: str):
@@ -68,6 +68,13 @@ def order_public_id(session) -> uuid.UUID | None:
         return uuid.UUID(metadata_of(session).get(ORDER_METADATA_KEY, ""))
     except ValueError:
         return None
+
+
+def payment_error(error: stripe.StripeError) -> PaymentError:
+    """NotAtStripe when Stripe says there is no such object; PaymentError otherwise."""
+    if isinstance(error, stripe.InvalidRequestError) and error.code == "resource_missing":
+        return NotAtStripe(describe(error))
+    return PaymentError(describe(error))
 
 
 def describe(error: stripe.StripeError) -> str:

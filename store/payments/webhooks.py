@@ -8,11 +8,13 @@ from collections.abc import Callable
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from store.models import WebhookEvent
+from store.models import Order, Refund, WebhookEvent
+from store.payments import event_body
 from store.payments.finalize import fulfill_checkout
-from store.payments.outcomes import InvalidWebhook, Outcome
+from store.payments.outcomes import InvalidWebhook, NotAtStripe, Outcome, PaymentError
 from store.payments.refunds import record_refund, record_refunds_of_charge
 
 logger = logging.getLogger(__name__)
@@ -21,15 +23,24 @@ logger = logging.getLogger(__name__)
 def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
     """The event, if Stripe signed it with our secret within the default tolerance.
 
-    A signed body must still look like an event (an id, a type, an object with
-    an id): anything else is refused as malformed rather than failing later.
+    Limits before parsing (``event_body``): the size first, the nesting once the
+    signature holds, so only Stripe can make the shop scan a body. A signed body
+    must still look like an event (an id, a type, an object with an id): anything
+    else is refused as malformed rather than failing later.
     """
     if not signature:
         raise InvalidWebhook("missing Stripe-Signature header")
     try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+        event_body.check_size(payload)
+        stripe.WebhookSignature.verify_header(
+            payload, signature, settings.STRIPE_WEBHOOK_SECRET, stripe.Webhook.DEFAULT_TOLERANCE
+        )
+        event_body.check_depth(payload)
+        event = stripe.Webhook.construct_event_without_verification(payload)
     except stripe.SignatureVerificationError as error:
         raise InvalidWebhook(f"bad signature: {error}") from error
+    except event_body.BodyRefused as error:
+        raise InvalidWebhook(str(error)) from error
     except (ValueError, TypeError, AttributeError) as error:
         raise InvalidWebhook(f"body is not a Stripe event: {error}") from error
     if not _looks_like_an_event(event):
@@ -82,12 +93,35 @@ def handle_event(event: stripe.Event) -> Outcome:
 def _on_session_event(session) -> Outcome:
     """Whatever the event says, act on the session as Stripe has it now: a forged, stale or
     out-of-order event cannot pay, fail or expire an order by itself."""
-    return fulfill_checkout(session.id)
+    try:
+        return fulfill_checkout(session.id)
+    except NotAtStripe:
+        ours = Order.objects.filter(stripe_session_id=session.id)
+        return _unknown("checkout session", session.id, ours=ours)
 
 
 def _on_refund_event(refund) -> Outcome:
     """A refund made here or in Stripe's Dashboard, re-read from Stripe and counted once."""
-    return record_refund(refund.id)
+    try:
+        return record_refund(refund.id)
+    except NotAtStripe:
+        return _unknown("refund", refund.id, ours=Refund.objects.filter(stripe_refund_id=refund.id))
+
+
+def _unknown(kind: str, object_id: str, *, ours: QuerySet) -> Outcome:
+    """Stripe says the event's object does not exist: another account's or mode's event.
+
+    Acknowledged (Stripe would otherwise retry for days) once the shop has no row
+    naming it either. If it has one, the shop's key is for another account than
+    its orders: fail, so the event is retried and staff see the error.
+    """
+    if ours.exists():
+        raise PaymentError(f"Stripe has no {kind} {object_id}, yet the shop has: check the keys")
+    logger.warning(
+        "A Stripe event names an object neither Stripe nor the shop knows; acknowledged",
+        extra={"stripe_object": kind, "object_id": object_id},
+    )
+    return Outcome.UNKNOWN
 
 
 EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
