@@ -5,9 +5,11 @@ from functools import cache
 
 from django.conf import settings
 from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from stripe.params.checkout import SessionCreateParamsShippingAddressCollection
 
 from store import currencies
+from store.throttling import Rate
 
 # Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours ahead.
 CHECKOUT_EXPIRY_MINUTES = range(30, 24 * 60 + 1)
@@ -51,6 +53,11 @@ def check_store_settings(app_configs, **kwargs):
                 id="store.E003",
             )
         )
+    for name in ("STORE_CHECKOUT_RATE_PER_BROWSER", "STORE_CHECKOUT_RATE_PER_IP"):
+        try:
+            Rate.parse(getattr(settings, name))
+        except ImproperlyConfigured as error:
+            problems.append(Error(f"{name}: {error}", id="store.E004"))
     if settings.STRIPE_SECRET_KEY and not settings.STRIPE_WEBHOOK_SECRET:
         problems.append(
             Warning(

@@ -16,6 +16,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -33,10 +34,9 @@ SHOP_URL = "/"
 SESSION_ID_PATTERN = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
 
 TOO_MANY_CHECKOUTS = (
-    "You have started a lot of checkouts in the last minute, so this one was not started. "
-    "Nothing was charged. Please wait a minute and try again."
+    "You have started a lot of checkouts in a short time, so this one was not started. "
+    "Nothing was charged. Please try again in {wait}."
 )
-RATE_LIMIT_WINDOW_SECONDS = 60
 NOT_CHARGED_RETRY = (
     "Payment could not be started. You were not charged. Please try again in a moment."
 )
@@ -58,15 +58,16 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "form_token": str(form.cleaned_data["form_token"]),
         "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
     }
+    limits = throttling.CheckoutLimits(request)
     try:
         order = payments.start_checkout(
             **basket,
             base_url=request.build_absolute_uri("/").rstrip("/"),
             # Counted only for a new checkout: a re-post of the same form is the same one.
-            may_start=lambda: not throttling.over_checkout_limit(request),
+            may_start=limits.admit,
         )
     except payments.TooManyCheckouts:
-        return _too_many_checkouts(request, form)
+        return _too_many_checkouts(request, form, limits.retry_after)
     except payments.AlreadyPaid as already:
         messages.info(
             request, f"You have already paid for this basket: order #{already.order.number}."
@@ -211,11 +212,18 @@ def _sold_out(request: HttpRequest, sold_out: stock.SoldOut) -> HttpResponse:
     return _shop_page(request, form, status=409)
 
 
-def _too_many_checkouts(request: HttpRequest, form: CheckoutForm) -> HttpResponse:
-    form.add_error(None, TOO_MANY_CHECKOUTS)
+def _too_many_checkouts(request: HttpRequest, form: CheckoutForm, seconds: int) -> HttpResponse:
+    form.add_error(None, TOO_MANY_CHECKOUTS.format(wait=_wait(seconds)))
     response = _shop_page(request, form, status=429)
-    response["Retry-After"] = str(RATE_LIMIT_WINDOW_SECONDS)
+    response["Retry-After"] = str(seconds)
     return response
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return ngettext("%d second", "%d seconds", seconds) % seconds
+    minutes = round(seconds / 60)
+    return ngettext("%d minute", "%d minutes", minutes) % minutes
 
 
 def _shop_page(request: HttpRequest, form: CheckoutForm, status: int = 200) -> HttpResponse:

@@ -39,3 +39,9 @@ def test_a_currency_whose_minimum_depends_on_the_rate_is_a_warning(settings):
 def test_a_stripe_key_without_a_webhook_secret_is_a_warning(settings):
     settings.STRIPE_WEBHOOK_SECRET = ""
     assert check_ids() == ["store.W001"]
+
+
+@pytest.mark.parametrize("rate", ["ten a minute", "10/fortnight", "10", "/m"])
+def test_a_checkout_rate_that_is_not_one_is_an_error(settings, rate):
+    settings.STORE_CHECKOUT_RATE_PER_IP = rate
+    assert check_ids() == ["store.E004"]

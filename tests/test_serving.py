@@ -49,7 +49,7 @@ def test_checkouts_waiting_on_a_hung_stripe_leave_the_shop_answering(products, s
 def test_checkout_rate_limits_hold_across_worker_processes(products, stripe_sim, shared_cache):
     environment = {
         "STRIPE_API_BASE": stripe_sim.api_base,
-        # Per hour, not minute: eleven requests must not fall across a window's boundary.
+        # Per hour, not minute: a slow machine cannot let the first ones leave the window.
         "STORE_CHECKOUT_RATE_PER_BROWSER": "10/h",
         **shared_cache,
     }

@@ -200,12 +200,12 @@ AXES_LOCKOUT_CALLABLE = "store.admin.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "mysite.client_ip.client_network"
 
-# Checkout rate limits (django-ratelimit), counted in the default cache. The embedded file
-# cache is shared by the workers of one machine (a simultaneous burst may slip one over: its
-# increment is not atomic); CACHE_URL=redis://… counts exactly, across servers too.
+# Checkout rate limits (store.throttling): new Checkout Sessions in any window of that length,
+# per browser and per client address (an IPv6 client's /64), counted in the default cache:
+# exactly with CACHE_URL=redis://… (across servers too); the embedded file cache is shared by
+# one machine's workers, and a burst of simultaneous requests may slip a few over.
 STORE_CHECKOUT_RATE_PER_BROWSER = env.str("STORE_CHECKOUT_RATE_PER_BROWSER", default="10/m")
 STORE_CHECKOUT_RATE_PER_IP = env.str("STORE_CHECKOUT_RATE_PER_IP", default="60/m")
-RATELIMIT_IP_META_KEY = "mysite.client_ip.client_ip"
 
 # Content-Security-Policy (django-csp). The shop runs no inline script or style and may not
 # be framed; its form may also go on to Stripe's checkout (added by store.csp).
