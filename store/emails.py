@@ -24,6 +24,7 @@ from django_tasks import task
 
 from store.gst import attachments
 from store.models import Order, OrderEmail, Refund
+from store.plain_text import header_safe
 
 logger = logging.getLogger(__name__)
 
@@ -105,11 +106,10 @@ def message(email: OrderEmail) -> EmailMultiAlternatives:
         "admin_url": base_url + reverse("orders:inspect", args=[order.pk]),
     }
     template = f"store/emails/{email.kind}"
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     mail = EmailMultiAlternatives(
-        subject=subject,
+        subject=header_safe(render_to_string(f"{template}_subject.txt", context)),
         body=render_to_string(f"{template}.txt", context),
-        to=email.recipients,
+        to=[header_safe(address) for address in email.recipients],
     )
     mail.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     for document in documents:

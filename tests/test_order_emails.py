@@ -70,7 +70,7 @@ def test_one_confirmation_while_the_success_page_and_three_webhooks_race(
     assert confirmation["Subject"] == f"Mini Store: your order #{order.number} is confirmed"
     text, html = text_and_html(confirmation)
     assert "2 × T-Shirt: ₹1,000.00" in text and "1 × Cap: ₹300.00" in text
-    assert "<td>T-Shirt</td>" in html
+    assert "<td><bdi>T-Shirt</bdi></td>" in html
     for part in (text, html):
         assert "₹1,300.00" in part
         assert "12 MG Road" in part and "Bengaluru 560001" in part

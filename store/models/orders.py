@@ -53,17 +53,18 @@ class Order(models.Model):
     stripe_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     checkout_url = models.URLField(max_length=2000, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True)
-    # Who paid and where to ship, as Stripe's Checkout collected them.
-    customer_email = models.EmailField(blank=True)
-    customer_name = models.CharField(max_length=255, blank=True)
-    customer_phone = models.CharField("phone", max_length=40, blank=True)
-    shipping_name = models.CharField("ship to", max_length=255, blank=True)
-    shipping_line1 = models.CharField("address line 1", max_length=255, blank=True)
-    shipping_line2 = models.CharField("address line 2", max_length=255, blank=True)
-    shipping_city = models.CharField("city", max_length=255, blank=True)
-    shipping_postal_code = models.CharField("postal code", max_length=32, blank=True)
-    shipping_state = models.CharField("state", max_length=255, blank=True)
-    shipping_country = models.CharField("country", max_length=2, blank=True)
+    # Who paid and where to ship, as Stripe's Checkout collected them: kept whole (text, not a
+    # length of our choosing that Stripe's values could pass), shown isolated (<bdi>) in HTML.
+    customer_email = models.TextField(blank=True)
+    customer_name = models.TextField(blank=True)
+    customer_phone = models.TextField("phone", blank=True)
+    shipping_name = models.TextField("ship to", blank=True)
+    shipping_line1 = models.TextField("address line 1", blank=True)
+    shipping_line2 = models.TextField("address line 2", blank=True)
+    shipping_city = models.TextField("city", blank=True)
+    shipping_postal_code = models.TextField("postal code", blank=True)
+    shipping_state = models.TextField("state", blank=True)
+    shipping_country = models.TextField("country", blank=True)
     # What staff did with a paid order: ship it, see it delivered (fulfilment.py).
     fulfilment = models.CharField(
         max_length=12, choices=Fulfilment.choices, default=Fulfilment.UNFULFILLED, db_index=True
@@ -304,12 +305,12 @@ CUSTOMER_FIELDS = (
 
 
 def _customer_fields(customer: dict[str, str]) -> dict[str, str]:
-    """Only the customer fields, each cut to its column (Stripe's values can be long)."""
-    fields = {}
-    for name in CUSTOMER_FIELDS:
-        if name in customer:
-            fields[name] = (customer[name] or "")[: Order._meta.get_field(name).max_length]
-    return fields
+    """Only the customer fields, whole but for NUL characters, which PostgreSQL cannot store."""
+    return {
+        name: (customer[name] or "").replace("\x00", "")
+        for name in CUSTOMER_FIELDS
+        if name in customer
+    }
 
 
 class OrderLine(models.Model):
