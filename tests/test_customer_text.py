@@ -18,7 +18,7 @@ from store.plain_text import header_safe
 from tests.mail_server import run_worker, text_and_html
 
 RLO = "\u202e"
-LONG_LINE = ("Flat 7, Long Building Name, Long Road, " * 130)[:5000]
+LONG_LINE = ("Flat 7, Long Building Name, Long Road, " * 130)[:4995] + "India"
 NAME = f"Asha {RLO}Rao"
 CUSTOMER = f"asha{RLO}@example.com"
 
