@@ -2,17 +2,17 @@
 
 Python's parser recurses once per nesting level: a body nested a few thousand
 levels deep ends in a RecursionError (a 500) instead of an answer. Stripe's
-events nest about ten levels, so anything past :data:`MAX_DEPTH` is refused,
-as is anything larger than :data:`MAX_BYTES`.
+objects nest a handful of levels, so anything past :data:`MAX_DEPTH` is
+refused, as is anything larger than :data:`MAX_BYTES`.
 """
 
 from __future__ import annotations
 
 import re
 
-# Stripe's largest events (an invoice with its lines) stay well under this.
+# Stripe's events about a Checkout Session or a charge are a few kilobytes.
 MAX_BYTES = 1024 * 1024
-# Stripe's deepest objects (an event's object's address) nest about ten levels.
+# Stripe's example objects nest at most 7 levels; an event wraps them in 2 more.
 MAX_DEPTH = 64
 
 # A JSON string, escapes included: brackets inside one do not nest anything.
