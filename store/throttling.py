@@ -133,14 +133,19 @@ def _file_cache_lock() -> Iterator[None]:
 
 
 def _add(key: str, delta: int, timeout: int) -> int:
-    """``incr`` (atomic in Redis), then the expiry again: Django's file cache resets it."""
-    cache.add(key, 0, timeout)
+    """``incr`` (atomic in Redis), then the expiry again: Django's file cache resets it.
+
+    A count taken back from a slot that has since expired stays gone: never below zero.
+    """
+    if delta > 0:
+        cache.add(key, 0, timeout)
     try:
         value = cache.incr(key, delta)
-    except ValueError:  # expired between add and incr
-        value = max(delta, 0)
-        cache.set(key, value, timeout)
-        return value
+    except ValueError:  # not there (expired, or nothing to take back)
+        if delta <= 0:
+            return 0
+        cache.set(key, delta, timeout)
+        return delta
     cache.touch(key, timeout)
     return value
 

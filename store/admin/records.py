@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -43,7 +44,7 @@ class WebhookEventViewSet(ReadOnlyModelViewSet):
     ordering = ["-received_at"]
 
 
-def lock_ends_at(attempt: AccessAttempt):
+def lock_ends_at(attempt: AccessAttempt) -> datetime | None:
     """When the lock on this attempt's (username, address) pair lifts; None if it is not locked.
 
     django-axes counts the pair's failures (one row per browser) within the cool-off.
