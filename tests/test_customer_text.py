@@ -13,8 +13,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from store import fulfilment, payments
+from store.gst import documents, pdf
 from store.models import Order
 from store.plain_text import header_safe
+from tests.gst_support import buy, register_for_gst
 from tests.mail_server import run_worker, text_and_html
 
 RLO = "\u202e"
@@ -111,3 +113,16 @@ def test_emails_isolate_values_in_html_and_keep_controls_out_of_headers(hostile_
 )
 def test_header_safe_text_has_no_invisible_characters_but_keeps_every_script(header, safe):
     assert header_safe(header) == safe
+
+
+def test_the_tax_invoice_keeps_the_whole_name_and_address(client, products, stripe_sim):
+    """The invoice copies the customer's values: they must fit there too."""
+    register_for_gst()
+    long_name = ("Asha " * 1000)[:4990] + f"{RLO}Rao"
+    order = buy(client, stripe_sim, {products[2]: 1}, name=long_name, line1=LONG_LINE)
+
+    invoice = documents.issue_invoice(order)
+
+    assert invoice.recipient_name == long_name
+    assert invoice.recipient_address_lines[0] == LONG_LINE
+    assert pdf.render(invoice).startswith(b"%PDF")

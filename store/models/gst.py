@@ -174,7 +174,7 @@ class TaxDocument(TaxAmounts):
     seller_address = models.TextField()
     seller_gstin = models.CharField("seller's GSTIN", max_length=15)
     seller_state_code = models.CharField(max_length=2)
-    recipient_name = models.CharField(max_length=255, blank=True)
+    recipient_name = models.TextField(blank=True)  # as Stripe collected it, whole
     # The address of delivery, one line each.
     recipient_address = models.TextField(blank=True)
     place_of_supply_code = models.CharField(max_length=2)
