@@ -7,7 +7,10 @@ class StoreConfig(AppConfig):
     verbose_name = "Store"
 
     def ready(self):
-        from store import checks  # noqa: F401 (registers the system checks)
+        from store import (
+            checks,  # noqa: F401 (registers the system checks)
+            telemetry,  # noqa: F401 (counts and logs the store's signals)
+        )
         from store.admin import lockout  # noqa: F401 (logs sign-in lockouts)
         from store.gst import tasks
 

@@ -25,6 +25,7 @@ from django_tasks import task
 from store.gst import attachments
 from store.models import Order, OrderEmail, Refund
 from store.plain_text import header_safe
+from store.signals import announce_after_commit, order_email_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def queue(order: Order, kind: str, *, refund: Refund | None = None) -> OrderEmai
     )
     if created:
         send_order_email.enqueue(email.pk)
+        announce_after_commit(order_email_outcome, email=email, outcome="queued")
     return email
 
 
@@ -66,11 +68,13 @@ def send_order_email(email_id: int) -> str:
         message(email).send()
     except (smtplib.SMTPException, OSError) as error:
         _try_again_later(email, error)
+        order_email_outcome.send(sender=None, email=email, outcome="failed")
         raise
     OrderEmail.objects.filter(pk=email.pk, sent_at__isnull=True).update(
         sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
     )
     logger.info("Order email sent", extra={"order_id": email.order_id, "email_kind": email.kind})
+    order_email_outcome.send(sender=None, email=email, outcome="sent")
     return "sent"
 
 

@@ -3,9 +3,21 @@
 from django.db import transaction
 from django.dispatch import Signal
 
+# Sent once per order, after the transaction that stored its Checkout Session has committed.
+# Receivers get ``order``.
+checkout_started = Signal()
+
 # Sent once per order, after the transaction that marked it paid has committed.
 # Receivers get ``order``.
 order_paid = Signal()
+
+# Sent once per order that ends unpaid (cancelled, expired or failed: ``order.status``),
+# after the transaction has committed. Receivers get ``order``.
+checkout_ended = Signal()
+
+# What became of an order email: "queued" (after commit), "sent", or "failed" (an attempt
+# the mail server refused; it is tried again). Receivers get ``email`` and ``outcome``.
+order_email_outcome = Signal()
 
 # Sent after commit when what shoppers see of a product may have changed without the
 # product being saved: units held by a checkout, released, sold, or counted by an editor.
@@ -33,3 +45,7 @@ refund_succeeded = Signal()
 
 def announce_refund_succeeded(refund) -> None:
     transaction.on_commit(lambda: refund_succeeded.send(sender=None, refund=refund))
+
+
+def announce_after_commit(signal: Signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=None, **kwargs))

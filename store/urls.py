@@ -1,6 +1,6 @@
 from django.urls import path
 
-from store import views
+from store import telemetry, views
 
 app_name = "store"
 
@@ -8,7 +8,7 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/success/", views.checkout_success, name="success"),
     path("checkout/cancel/<uuid:public_id>/", views.checkout_cancel, name="cancel"),
-    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("stripe/webhook/", telemetry.observe_webhook(views.stripe_webhook), name="stripe_webhook"),
     path("orders/<uuid:public_id>/invoice/", views.MyOrderDocument.as_view(), name="order_invoice"),
     path(
         "orders/<uuid:public_id>/credit-notes/<int:credit_note>/",

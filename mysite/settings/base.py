@@ -6,7 +6,15 @@ from datetime import timedelta
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from mysite.settings.environment import BASE_DIR, cache_config, database_config, env
+from mysite.settings.environment import (
+    BASE_DIR,
+    cache_config,
+    database_config,
+    env,
+    logging_config,
+    media_origins,
+    media_storage_config,
+)
 
 PROJECT_DIR = BASE_DIR / "mysite"
 
@@ -44,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for every log line, and each request timed and counted.
+    "mysite.request_observer.RequestObserverMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "store.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,21 +124,26 @@ MEDIA_URL = "/media/"
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=False)
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # MEDIA_ROOT on this machine, or an S3-compatible bucket (AWS_STORAGE_BUCKET_NAME) that
+    # every server shares: a photo uploaded through one server is shown by all of them.
+    "default": media_storage_config(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Where photos come from when a bucket or CDN serves them (allowed by the CSP's img-src).
+MEDIA_ORIGINS = env.list("DJANGO_MEDIA_ORIGINS", default=media_origins(STORAGES["default"]))
+if MEDIA_ORIGINS:
+    # Served from the bucket, documents go through Django, which checks their privacy.
+    WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "store": {"handlers": ["console"], "level": env.str("STORE_LOG_LEVEL", default="INFO")},
-    },
-}
+# DJANGO_LOG_FORMAT=json: one JSON object per line (each request, each payment event).
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_FORMAT, level=env.str("STORE_LOG_LEVEL", default="INFO"))
+
+# Prometheus metrics at /metrics, for scrapers that send "Authorization: Bearer <token>".
+# Empty: the endpoint does not exist (404).
+METRICS_TOKEN = env.str("STORE_METRICS_TOKEN", default="")
 
 # Email: EMAIL_URL (smtp://user:password@host:587 with ?tls=True, or smtp+tls://…);
 # unset, emails are written to the console (the log) instead of being sent.
@@ -214,7 +229,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [NONE],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "manifest-src": [SELF],
@@ -232,7 +247,7 @@ ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": CONTENT_SECURITY_POLICY["DIRECTIVES"]
     | {
         "script-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *MEDIA_ORIGINS],
         "frame-src": [SELF],
         "frame-ancestors": [SELF],
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -64,4 +65,94 @@ def cache_config(default_dir: Path) -> dict:
     return {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": str(default_dir),
+    }
+
+
+def media_storage_config() -> dict:
+    """Where uploads (product photos, renditions) go: this machine's disk by default, or an
+    S3-compatible bucket named by ``AWS_STORAGE_BUCKET_NAME``, which every server sees.
+
+    The variables are django-storages' own names. Objects are read through plain URLs
+    (the bucket, or ``AWS_S3_CUSTOM_DOMAIN``'s CDN, serves them publicly) unless
+    ``AWS_QUERYSTRING_AUTH`` asks for signed ones.
+    """
+    bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+        "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "location": env.str("AWS_LOCATION", default=""),
+        "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
+        # Two photos both called photo.jpg must not replace each other (one HEAD per upload).
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+def media_origins(storage: dict) -> list[str]:
+    """The origins photos are served from when they are not on this site (for CSP img-src)."""
+    options = storage.get("OPTIONS")
+    if not options:
+        return []
+    if options["custom_domain"]:
+        return [f"https://{options['custom_domain'].split('/')[0]}"]
+    if options["endpoint_url"]:
+        parts = urlsplit(options["endpoint_url"])
+        if options["addressing_style"] == "virtual":
+            return [f"{parts.scheme}://{options['bucket_name']}.{parts.netloc}"]
+        return [f"{parts.scheme}://{parts.netloc}"]
+    bucket = options["bucket_name"]
+    region = options["region_name"]
+    hosts = [f"{bucket}.s3.amazonaws.com"] + (
+        [f"{bucket}.s3.{region}.amazonaws.com"] if region else []
+    )
+    return [f"https://{host}" for host in hosts]
+
+
+LOG_FORMATS = ("plain", "json")
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    """Plain lines for a terminal, or one JSON object per line for a log pipeline.
+
+    Every line carries the request id (``mysite.request_context``). In JSON, each request
+    and each payment event is a line of its own (``mysite.requests``, ``store.events``);
+    in plain text the server's access log already says which requests came.
+    """
+    if log_format not in LOG_FORMATS:
+        sys.exit(f"Configuration error: DJANGO_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}.")
+    json_lines = log_format == "json"
+    formatters = {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC, whatever the shop's time zone.
+            "timestamp": "time",
+        },
+    }
+    console = {
+        "class": "logging.StreamHandler",
+        "formatter": log_format,
+        "filters": ["request_id"],
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "mysite.request_context.RequestIdFilter"}},
+        "formatters": formatters,
+        "handlers": {"console": console},
+        "loggers": {
+            "store": {"handlers": ["console"], "level": level},
+            "mysite": {"handlers": ["console"], "level": "INFO" if json_lines else "WARNING"},
+            # Unhandled exceptions (500s), which otherwise go only to ADMINS by email.
+            "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        },
     }

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from store import money
 from store.models.catalogue import Product
-from store.signals import announce_availability_change, announce_orders_change
+from store.signals import (
+    announce_after_commit,
+    announce_availability_change,
+    announce_orders_change,
+    checkout_ended,
+    checkout_started,
+)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -171,6 +177,7 @@ class Order(models.Model):
         ).update(stripe_session_id=session_id, checkout_url=checkout_url, updated_at=timezone.now())
         if updated:
             self.stripe_session_id, self.checkout_url = session_id, checkout_url
+            announce_after_commit(checkout_started, order=self)
         else:
             self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
         return bool(updated)
@@ -279,7 +286,10 @@ class Order(models.Model):
         )
         if updated:
             announce_availability_change()  # its units, if it held any, are back on sale
-        return self._settled(updated)
+        settled = self._settled(updated)
+        if settled:
+            announce_after_commit(checkout_ended, order=self)
+        return settled
 
     def _settled(self, updated: int) -> bool:
         """After a conditional UPDATE: the row as it is now; if it changed, My Orders shows it."""

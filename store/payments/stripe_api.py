@@ -10,6 +10,7 @@ import stripe
 from django.conf import settings
 
 from store.payments.outcomes import NotAtStripe, PaymentError
+from store.payments.stripe_http import InstrumentedRequestsClient
 
 # Marks a Checkout Session as this shop's, and names its order (the order's public id).
 # Other integrations on the same Stripe account make sessions without it.
@@ -34,7 +35,7 @@ def _client(secret_key: str, api_base: str, retries: int, timeout: float) -> str
         secret_key,
         base_addresses={"api": api_base} if api_base else None,
         max_network_retries=retries,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=InstrumentedRequestsClient(timeout=timeout),
     )
 
 
