@@ -10,10 +10,12 @@ from django.core.cache import cache
 from django.db import connection
 
 from home import shop_page
+from mysite.settings.environment import media_storage_config
 from store.models import Product
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
 from tests.mail_server import MailServer
+from tests.s3_server import S3Server
 from tests.servers import REDIS_URL, redis_missing_reason
 from tests.simulator_support import (
     RETRY_DELAYS,
@@ -188,3 +190,23 @@ def fast_sdk_retries(monkeypatch):
     """The SDK's retry backoff in milliseconds instead of half a second and more."""
     monkeypatch.setattr(stripe.HTTPClient, "INITIAL_DELAY", 0.01)
     monkeypatch.setattr(stripe.HTTPClient, "MAX_DELAY", 0.05)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API (moto's server) for the whole run."""
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(s3_server, settings, monkeypatch) -> dict[str, str]:
+    """Uploads go to an empty bucket on the S3 server, configured as an operator would
+    (the environment), for this process and for the servers a test starts."""
+    s3_server.fresh_bucket()
+    environment = s3_server.environment()
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage_config()}
+    return environment
