@@ -82,7 +82,7 @@ def test_a_photo_uploaded_in_the_admin_is_stored_in_the_bucket_and_shown_from_it
 
 @pytest.mark.django_db
 def test_the_shop_page_asks_the_bucket_nothing_once_renditions_exist(s3_media, s3_server, client):
-    for product, name in zip(Product.objects.published(), ("a.png", "b.png", "c.png")):
+    for product, name in zip(Product.objects.published(), ("a.png", "b.png", "c.png"), strict=True):
         product.image = get_image_model().objects.create(
             title=name, file=get_test_image_file(filename=name)
         )
