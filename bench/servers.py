@@ -34,10 +34,11 @@ def gunicorn(
     *,
     wsgi_app: str | None = None,
     ready_path: str = "/",
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Serve ``wsgi_app`` (else the file's, the shop) on a free loopback port until the block
-    ends, once ``ready_path`` answers 200; yields the base URL."""
-    port = free_port()
+    """Serve ``wsgi_app`` (else the file's, the shop) on loopback (``port``, else a free one)
+    until the block ends, once ``ready_path`` answers 200; yields the base URL."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     app = [wsgi_app] if wsgi_app else []
     with open(log_path, "wb") as log:
