@@ -17,7 +17,10 @@ from bench.servers import gunicorn
 from mysite.metrics import archive_ended_processes
 from store.models import Order
 from tests import servers
+from tests.admin_pages import staff_client
+from tests.mail_server import run_worker
 from tests.shopping import SUCCESS_CARD, Shopper
+from tests.test_refunds import refund
 
 TOKEN = "a-scrapers-token"
 
@@ -192,3 +195,51 @@ def test_a_request_id_comes_back_and_a_proxys_is_believed_only_behind_a_proxy(cl
     assert passed["X-Request-ID"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
     forged = client.get("/healthz", headers={"X-Request-ID": 'x"\n{"level": "ERROR"}'})
     assert len(forged["X-Request-ID"]) == 32 and "\n" not in forged["X-Request-ID"]
+
+
+def scrape_here(client) -> dict[tuple, float]:
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_refunds_the_queue_and_orders_needing_attention_are_counted(
+    client, products, stripe_sim, mail_server, settings
+):
+    settings.METRICS_TOKEN = TOKEN
+    before = scrape_here(client)
+    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    order = Order.objects.get()
+    stripe_sim.pay(order.stripe_session_id, email="asha@example.com")
+    client.get("/checkout/success/", {"session_id": order.stripe_session_id})
+
+    owed = scrape_here(client)
+    assert value(owed, "store_task_queue_depth") == 2  # the confirmation and the staff's email
+    assert value(owed, "store_task_queue_oldest_age_seconds") >= 0
+    mail_server.refuse_next(1)
+    run_worker()
+    sent = scrape_here(client)
+    assert value(sent, "store_task_queue_depth") == 0
+
+    refunder = staff_client("cashier", "Order refunds")
+    refund(refunder, order)
+    Order.objects.filter(pk=order.pk).update(needs_attention=True)
+    after = scrape_here(client)
+
+    def grew(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert grew("store_emails_total", kind="confirmation", event="queued") == 1
+    assert grew("store_emails_total", kind="confirmation", event="sent") == 1
+    assert grew("store_emails_total", kind="new_order", event="sent") == 1
+    failed = grew("store_emails_total", kind="confirmation", event="failed")
+    assert failed + grew("store_emails_total", kind="new_order", event="failed") == 1
+    assert grew("store_refunds_total", status="succeeded") == 1
+    assert grew("store_emails_total", kind="refund", event="queued") == 1
+    assert grew("store_checkouts_total", event="paid") == 1
+    assert value(after, "store_orders_needing_attention") == 1
