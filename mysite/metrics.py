@@ -72,6 +72,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
 
 def exposition() -> bytes:
     """Every process's counts on this machine, then the shop's state from the database."""
+    # Imported here: gunicorn's master imports this module (child_exit) without Django set up.
     from store.state_metrics import state_registry
 
     directory = multiprocess_dir()

@@ -23,6 +23,7 @@ BUCKET = "shop-media"
 REGION = "us-east-1"
 # moto accepts any keys; the shop must still send some, as it would to a real bucket.
 ACCESS_KEY, SECRET_KEY = "test-access-key", "test-secret-key"
+START_TIMEOUT = 60  # seconds
 _REQUEST_LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3})')
 
 
@@ -54,12 +55,13 @@ class S3Server:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        # moto imports its services on the first request: slow on a busy machine.
+        deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                requests.get(self.endpoint_url, timeout=1)
+                requests.get(self.endpoint_url, timeout=START_TIMEOUT)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if self._process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"moto did not start:\n{self._log.read_text()}") from None
                 time.sleep(0.1)
