@@ -207,7 +207,7 @@ def scrape_here(client) -> dict[tuple, float]:
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_emails_refunds_the_queue_and_orders_needing_attention_are_counted(
     client, products, stripe_sim, mail_server, settings
 ):
