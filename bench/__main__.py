@@ -20,6 +20,11 @@ UNLIMITED_CHECKOUTS = "1000000/m"
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scale"]:
+        from bench.scale.run import main as scale
+
+        return scale(argv[1:])
     options = _parse_args(argv)
     if not wrk_installed():
         print(INSTALL_WRK, file=sys.stderr)

@@ -34,7 +34,7 @@ class ShopEnvironment:
 
 
 @contextmanager
-def shop_environment(workdir: Path) -> Iterator[ShopEnvironment]:
+def shop_environment(workdir: Path, database: str = BENCH_DATABASE) -> Iterator[ShopEnvironment]:
     """Production settings over an empty database (dropped afterwards) and the configured cache.
 
     ``CACHE_URL`` is used when set; otherwise the project's default kind of cache
@@ -43,7 +43,7 @@ def shop_environment(workdir: Path) -> Iterator[ShopEnvironment]:
     """
     configured_cache = os.environ.get("CACHE_URL", "")
     cache_url = configured_cache or f"filecache://{workdir / 'cache'}"
-    with throwaway_database(workdir) as database_url:
+    with throwaway_database(workdir, database) as database_url:
         database = environ.Env.db_url_config(database_url)
         engine = "PostgreSQL" if database["ENGINE"] == POSTGRESQL else "SQLite"
         yield ShopEnvironment(
@@ -66,25 +66,25 @@ def shop_environment(workdir: Path) -> Iterator[ShopEnvironment]:
 
 
 @contextmanager
-def throwaway_database(workdir: Path) -> Iterator[str]:
+def throwaway_database(workdir: Path, name: str = BENCH_DATABASE) -> Iterator[str]:
     """``DATABASE_URL`` of a new, empty database, dropped afterwards.
 
-    ``store_bench`` on the PostgreSQL server that ``DATABASE_URL`` names (left
-    over from an interrupted run, it is replaced); otherwise an SQLite file in
-    ``workdir``.
+    ``name`` (``store_bench``) on the PostgreSQL server that ``DATABASE_URL``
+    names (left over from an interrupted run, it is replaced); otherwise an
+    SQLite file in ``workdir``.
     """
     url = os.environ.get("DATABASE_URL", "")
     server = environ.Env.db_url_config(url) if url else {}
     if server.get("ENGINE") != POSTGRESQL:
         yield f"sqlite:///{workdir / 'bench.sqlite3'}"
         return
-    _run_on_server(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-    _run_on_server(server, f'CREATE DATABASE "{BENCH_DATABASE}"')
+    _run_on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _run_on_server(server, f'CREATE DATABASE "{name}"')
     try:
-        yield urlsplit(url)._replace(path=f"/{BENCH_DATABASE}").geturl()
+        yield urlsplit(url)._replace(path=f"/{name}").geturl()
     finally:
         # FORCE: connections the workers or this process still hold are closed, not waited for.
-        _run_on_server(server, f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+        _run_on_server(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _run_on_server(server: dict, statement: str) -> None:

@@ -5,11 +5,12 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from mysite.health import healthz
+from mysite.health import healthz, worker_healthz
 from mysite.metrics import metrics_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/worker", worker_healthz, name="worker_healthz"),
     path("metrics", metrics_view, name="metrics"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

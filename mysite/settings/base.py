@@ -128,6 +128,12 @@ STORAGES = {
     # every server shares: a photo uploaded through one server is shown by all of them.
     "default": media_storage_config(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Order exports hold customers' addresses: never under MEDIA_URL. The worker writes them
+    # and the web servers read them, so with several machines this must be shared storage.
+    "exports": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env.path("STORE_EXPORTS_DIR", default=BASE_DIR / "exports")},
+    },
 }
 # Where photos come from when a bucket or CDN serves them (allowed by the CSP's img-src).
 MEDIA_ORIGINS = env.list("DJANGO_MEDIA_ORIGINS", default=media_origins(STORAGES["default"]))
@@ -160,8 +166,12 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("STORE_FROM_EMAIL", default="Mini Store <shop@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Background tasks (order emails) in the database: no extra server; `manage.py db_worker` runs them.
+# Background tasks (order emails, exports) in the database: no extra server; `manage.py
+# db_worker` runs them (store.worker). A worker says it is alive every HEARTBEAT seconds; a
+# task still running under a worker silent for LEASE seconds is taken again by another.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+STORE_WORKER_HEARTBEAT_SECONDS = env.float("STORE_WORKER_HEARTBEAT_SECONDS", default=10)
+STORE_WORKER_LEASE_SECONDS = env.float("STORE_WORKER_LEASE_SECONDS", default=120)
 
 # Wagtail
 WAGTAIL_SITE_NAME = env.str("STORE_NAME", default="Mini Store")
@@ -191,10 +201,20 @@ STORE_SHIPPING_COUNTRIES = [
 STORE_ORDER_NOTIFY_EMAILS = env.list("STORE_ORDER_NOTIFY_EMAILS", default=[])
 # The first pause before sending a refused email again; pauses double up to an hour.
 STORE_EMAIL_RETRY_SECONDS = env.float("STORE_EMAIL_RETRY_SECONDS", default=60)
+# A mail server that refuses an email permanently (5xx) this many times: stop, flag it.
+STORE_EMAIL_MAX_REFUSALS = env.int("STORE_EMAIL_MAX_REFUSALS", default=3)
 # The shop page's shared rendering (home.shop_page): kept at most this long, and each worker
 # looks for a newer version this often, so changes show everywhere within about a second.
 STORE_PAGE_CACHE_SECONDS = env.int("STORE_PAGE_CACHE_SECONDS", default=300)
 STORE_PAGE_VERSION_CHECK_SECONDS = 1.0
+# Retention (manage.py prune_old_data, store.retention): days kept before deletion. Paid
+# orders are kept for ever; unpaid ones that ended (expired, cancelled, failed) go.
+STORE_TASK_RETENTION_DAYS = env.int("STORE_TASK_RETENTION_DAYS", default=14)
+STORE_WEBHOOK_EVENT_RETENTION_DAYS = env.int("STORE_WEBHOOK_EVENT_RETENTION_DAYS", default=90)
+STORE_UNPAID_ORDER_RETENTION_DAYS = env.int("STORE_UNPAID_ORDER_RETENTION_DAYS", default=90)
+STORE_EXPORT_RETENTION_DAYS = env.int("STORE_EXPORT_RETENTION_DAYS", default=7)
+# An XLSX export of more orders than this is written by the background worker, not at once.
+STORE_EXPORT_INLINE_ROWS = env.int("STORE_EXPORT_INLINE_ROWS", default=5000)
 # How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
 STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
 

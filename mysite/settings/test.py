@@ -12,7 +12,10 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [*INSTALLED_APPS, "stripe_simulator"]  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="store-test-media-")
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["exports"]["OPTIONS"]["location"] = tempfile.mkdtemp(prefix="store-test-exports-")  # noqa: F405
+if not env.str("EMAIL_URL", default=""):
+    # Worker processes a test starts get EMAIL_URL=smtp://… (tests/mail_server.py) instead.
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORE_ORDER_NOTIFY_EMAILS = ["orders@shop.example"]
 STORE_EMAIL_RETRY_SECONDS = 0.05
 if not env.str("CACHE_URL", default=""):

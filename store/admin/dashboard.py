@@ -6,6 +6,7 @@ from django.urls import reverse
 from wagtail.admin.ui.components import Component
 
 from store.reports import sales_summary
+from store.worker_health import worker_health
 
 
 class SalesPanel(Component):
@@ -20,4 +21,8 @@ class SalesPanel(Component):
         return self.request.user.has_perm("store.view_order")
 
     def get_context_data(self, parent_context):
-        return {"summary": sales_summary(), "orders_url": reverse("orders:index")}
+        return {
+            "summary": sales_summary(),
+            "worker": worker_health(),
+            "orders_url": reverse("orders:index"),
+        }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, OuterRef, Subquery, Sum
+from django.db.models import Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,17 +18,38 @@ from wagtail.admin.views.generic import DeleteView, IndexView
 from wagtail.admin.widgets import ListingButton
 
 from mysite.client_ip import IPV6_CLIENT_PREFIX
+from store.admin.large_listings import LargeListingMixin
 from store.admin.read_only import ReadOnlyModelViewSet
 from store.models import WebhookEvent
 from store.templatetags.store_format import local_datetime
 
 logger = logging.getLogger(__name__)
 
+# An event's id, or the id of the object it is about: searched exactly (unique indexes).
+EVENT_OR_OBJECT_ID = re.compile(r"(evt|cs|pi|ch|re|py|dp|du|issfr)_[A-Za-z0-9_]+")
+
+
+class WebhookEventIndexView(LargeListingMixin, IndexView):
+    """Newest first, with bounded counts; searched by exact ids, or by words in an error."""
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        text = self.search_query.strip()
+        if EVENT_OR_OBJECT_ID.fullmatch(text):
+            return queryset.filter(Q(event_id=text) | Q(object_id=text))
+        # Only failed events have an error: a small partial trigram index on PostgreSQL.
+        return queryset.exclude(error="").filter(error__icontains=text)
+
+    def order_queryset(self, queryset):
+        return queryset.order_by("-received_at", "-pk")
+
 
 class WebhookEventViewSet(ReadOnlyModelViewSet):
     """Kept visible so staff can see an event Stripe keeps retrying, and why."""
 
     model = WebhookEvent
+    index_view_class = WebhookEventIndexView
     name = "stripe-events"
     icon = "resubmit"
     menu_label = "Stripe events"

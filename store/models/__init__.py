@@ -9,6 +9,7 @@ Amounts are integers in the store currency's minor unit (paise for INR);
 from store.models.catalogue import Product
 from store.models.emails import OrderEmail
 from store.models.events import WebhookEvent
+from store.models.exports import OrderExport
 from store.models.gst import (
     CreditNote,
     CreditNoteLine,
@@ -19,6 +20,7 @@ from store.models.gst import (
 )
 from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
 from store.models.refunds import Refund
+from store.models.workers import WorkerHeartbeat
 
 __all__ = [
     "CUSTOMER_FIELDS",
@@ -30,8 +32,10 @@ __all__ = [
     "InvoiceLine",
     "Order",
     "OrderEmail",
+    "OrderExport",
     "OrderLine",
     "Product",
     "Refund",
     "WebhookEvent",
+    "WorkerHeartbeat",
 ]

@@ -35,6 +35,12 @@ class OrderEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The Message-ID every attempt sends: if a worker dies after the mail server took the
+    # message but before sent_at was written, the one copy sent again carries the same id.
+    message_id = models.CharField(max_length=255, blank=True)
+    # Set when the shop stopped trying: the address is not one mailbox, or the mail server
+    # refused it permanently (5xx) STORE_EMAIL_MAX_REFUSALS times. Shown to staff.
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -21,6 +21,12 @@ class WebhookEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # The admin listing (newest first), its filters, and retention by age.
+            models.Index(fields=["received_at", "id"], name="store_event_received"),
+            models.Index(fields=["type", "received_at"], name="store_event_type_received"),
+            models.Index(fields=["outcome", "received_at"], name="store_event_outcome_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

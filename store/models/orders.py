@@ -105,6 +105,21 @@ class Order(models.Model):
             ("fulfil_order", "Can fulfil orders"),
             ("refund_order", "Can refund orders"),
         ]
+        indexes = [
+            # The admin listing sorted by a column, ties broken by id (store.order_queries).
+            # PostgreSQL also gets trigram indexes for its search (migration 0013).
+            models.Index(fields=["status", "id"], name="store_order_status_sort"),
+            models.Index(fields=["fulfilment", "id"], name="store_order_fulfilment_sort"),
+            models.Index(fields=["amount_total", "id"], name="store_order_total_sort"),
+            # The admin's search by PaymentIntent id (the session id is unique already).
+            models.Index(fields=["stripe_payment_intent_id"], name="store_order_payment_intent"),
+            # The sales panel's paid orders of the last days (store.reports).
+            models.Index(
+                fields=["paid_at"],
+                condition=models.Q(status="paid"),
+                name="store_order_paid_at_sales",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Order #{self.number}"
