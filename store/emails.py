@@ -92,7 +92,9 @@ def is_one_mailbox(address: str) -> bool:
 def _recipients(order: Order, kind: str) -> list[str]:
     if kind == OrderEmail.Kind.NEW_ORDER:
         return list(settings.STORE_ORDER_NOTIFY_EMAILS)
-    return [order.customer_email] if order.customer_email else []
+    # Invisible characters (a right-to-left override, say) are not part of anyone's address.
+    address = header_safe(order.customer_email)
+    return [address] if address else []
 
 
 @task()
