@@ -42,6 +42,20 @@ from stripe_simulator.wire import (
 )
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# The endpoints, as ``hang_next`` names them: an object's id in a path is ``{id}``.
+ENDPOINTS = frozenset(
+    {
+        "POST /v1/checkout/sessions",
+        "GET /v1/checkout/sessions/{id}",
+        "POST /v1/checkout/sessions/{id}/expire",
+        "GET /v1/payment_intents/{id}",
+        "POST /v1/refunds",
+        "GET /v1/refunds",
+        "GET /v1/refunds/{id}",
+    }
+)
+_OBJECT_ID = re.compile(r"/(sessions|payment_intents|refunds)/[^/]+")
+_ID_PLACEHOLDER = r"/\1/{id}"
 Execute = Callable[[], dict[str, Any]]
 
 
@@ -133,7 +147,8 @@ class Api:
             if claim is not Claim.NEW:
                 return claim_response(claim, entry.response, call)
         outcome = self._execute(prepare, params, call)
-        self._faults.hold()  # still executing: a same-key request meanwhile gets a 409
+        # Still executing: a same-key request meanwhile gets a 409.
+        self._faults.hold(endpoint_of(method, path))
         if scope:
             with self._lock:
                 if outcome.saved:
@@ -201,6 +216,11 @@ class Api:
     def _retrieve_refund(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
         rules.reject_expand(conform(params, RefundRetrieveParams))
         return lambda: self._refunds.retrieve(object_id)
+
+
+def endpoint_of(method: str, path: str) -> str:
+    """``GET /v1/refunds/{id}`` for a retrieve of any refund."""
+    return f"{method} {_OBJECT_ID.sub(_ID_PLACEHOLDER, path)}"
 
 
 def claim_response(claim: Claim, saved: SavedResponse | None, call: Call) -> ApiResponse:

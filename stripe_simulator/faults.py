@@ -23,6 +23,8 @@ class Faults:
             self._drops_left = 0
             self._lossy = False
             self._answered: set[tuple] = set()
+            # Per endpoint ("POST /v1/refunds"), how long each of its next calls hangs.
+            self._hangs: dict[str, list[float]] = {}
 
     def fail_next(self, status: int, error_type: str, message: str, count: int) -> None:
         with self._lock:
@@ -55,9 +57,17 @@ class Faults:
                 return True
             return False
 
-    def hold(self) -> None:
-        """Keep the request executing for ``delay_seconds`` (stop() cuts it short)."""
-        self._stopping.wait(self.delay_seconds)
+    def hang_next(self, endpoint: str, seconds: float, count: int) -> None:
+        with self._lock:
+            self._hangs.setdefault(endpoint, []).extend([seconds] * count)
+
+    def hold(self, endpoint: str) -> None:
+        """Keep the request executing for ``delay_seconds``, plus a hang due for its endpoint
+        (stop() cuts it short)."""
+        with self._lock:
+            hangs = self._hangs.get(endpoint)
+            hang = hangs.pop(0) if hangs else 0.0
+        self._stopping.wait(self.delay_seconds + hang)
 
     def start(self) -> None:
         self._stopping = threading.Event()

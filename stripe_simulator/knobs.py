@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from stripe_simulator.api import ENDPOINTS
 from stripe_simulator.faults import INJECTED_MESSAGE, Faults
 from stripe_simulator.payments import (
     FAILING_ACCOUNT,
@@ -54,6 +55,17 @@ class TestKnobs:
     def drop_next_response(self, count: int = 1) -> None:
         """Execute the next ``count`` API requests, then close the connection without answering."""
         self._faults.drop_next_response(count)
+
+    def hang_next(self, endpoint: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``endpoint`` (``"POST /v1/refunds"``, ids as ``{id}``)
+        execute, then wait ``seconds`` before answering: Stripe being slow.
+
+        A client whose timeout is shorter loses the answer to work that was done;
+        a request with the same idempotency key meanwhile gets Stripe's 409.
+        """
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"No such endpoint: {endpoint!r}; one of {sorted(ENDPOINTS)}")
+        self._faults.hang_next(endpoint, seconds, count)
 
     def lose_first_answers(self) -> None:
         """From now on every distinct request loses its first answer, after doing its work.

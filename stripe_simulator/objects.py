@@ -219,8 +219,8 @@ def refund(
         "customer_account": None,
         "description": None,
         "destination_details": {"card": {"type": "refund"}, "type": "card"},
-        "failure_balance_transaction": None,
-        "failure_reason": None,
+        # failure_reason and failure_balance_transaction: left out, as in Stripe's
+        # example, until the refund fails (Refunds.fail).
         "metadata": dict(metadata),
         "payment_intent": intent["id"],
         "payment_method": intent["payment_method"],

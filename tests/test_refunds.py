@@ -137,7 +137,7 @@ def test_a_stripe_error_is_shown_and_leaves_no_half_made_refund(refunder, paid_o
 
     (message,) = admin_messages(response)
     assert message.startswith(
-        "Stripe did not make the refund, so nothing changed: "
+        "Stripe refused the refund, so nothing changed: "
         "InvalidRequestError: This charge is disputed."
     )
     assert Refund.objects.count() == 0

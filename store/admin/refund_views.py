@@ -54,7 +54,14 @@ class RefundOrder(OrderAction):
         except payments.RefundRefused as refused:
             messages.error(request, f"No refund was made: {refused}")
         except payments.RefundFailed as failed:
-            messages.error(request, f"Stripe did not make the refund, so nothing changed: {failed}")
+            messages.error(request, f"Stripe refused the refund, so nothing changed: {failed}")
+        except payments.RefundNotKnownYet as unknown:
+            messages.warning(
+                request,
+                f"{unknown.refund}: not known yet. Stripe's answer has not come ({unknown}), so "
+                "the refund may or may not be made. Do not refund again: it settles by itself "
+                "within minutes, and this page then shows it.",
+            )
         else:
             if not made:
                 messages.warning(request, f"This form was already sent: {refund} was made then.")

@@ -15,13 +15,15 @@ from store.models.orders import Order
 class Refund(models.Model):
     """One refund, as Stripe has it; counted once however many events describe it.
 
-    A refund staff make here is written (``requested``) before Stripe is asked,
-    so its idempotency key exists first; one made elsewhere arrives by webhook
-    or reconcile and is found by Stripe's id.
+    A refund staff make here is written and committed (``requested``: awaiting
+    Stripe's answer) with its idempotency key before Stripe is asked, so an answer
+    lost to a timeout is settled later with the same key, never made twice. One
+    made in Stripe's Dashboard arrives by webhook or reconcile and is found by
+    Stripe's id; it has no key and no author.
     """
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "Requested"
+        REQUESTED = "requested", "Awaiting Stripe's answer"
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
@@ -48,6 +50,11 @@ class Refund(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Sent with every request for this refund: a retry is the same refund at Stripe.
+    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # When Stripe was last asked to make it: an answer may still be on its way until
+    # the longest a Stripe call can take has passed.
+    stripe_asked_at = models.DateTimeField(null=True, blank=True)
     # The rendered refund form it came from: a double click is the same refund.
     form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -65,4 +72,9 @@ class Refund(models.Model):
 
     @property
     def made_in_stripe(self) -> bool:
-        return self.form_token is None
+        """Made in Stripe's Dashboard (or another integration), not from this shop's admin."""
+        return self.idempotency_key is None
+
+    @property
+    def awaiting_stripe(self) -> bool:
+        return self.status == self.Status.REQUESTED

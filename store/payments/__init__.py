@@ -23,6 +23,7 @@ from store.payments.outcomes import (
 from store.payments.reconcile import ReconcileReport, reconcile_pending
 from store.payments.refunds import (
     RefundFailed,
+    RefundNotKnownYet,
     RefundRefused,
     outstanding,
     reconcile_refunds,
@@ -42,6 +43,7 @@ __all__ = [
     "PaymentError",
     "ReconcileReport",
     "RefundFailed",
+    "RefundNotKnownYet",
     "RefundRefused",
     "TooManyCheckouts",
     "cancel_checkout",

@@ -1,38 +1,52 @@
 """Refunds through Stripe's Refunds API, and refunds made elsewhere kept in line.
 
-Staff refund from the order's admin page (:func:`refund_order`): under the
-order's row lock, the refund row is written first, then Stripe is asked with
-an idempotency key tied to it, all in one transaction, so a Stripe error
-leaves nothing half-made and two staff (or a double click) make one refund.
-Refunds made in Stripe's Dashboard arrive by webhook or reconcile
-(:func:`record_refund`); either way a refund is one row by Stripe's id, and
-the order's ``amount_refunded`` is the sum of its succeeded refunds.
+Staff refund from the order's admin page (:func:`refund_order`) in three steps,
+so no lock or transaction is held while Stripe answers:
+
+1. Under the order's row lock, a short transaction checks the amount and
+   commits the refund row, ``requested`` (awaiting Stripe's answer), with its
+   idempotency key. Two staff, or a double click, meet here: one row.
+2. Stripe is asked with that key, no transaction open. A refusal deletes the
+   row (nothing changed); an answer that never came (a timeout, a dropped
+   connection, a 5xx) leaves it awaiting, and nothing is guessed.
+3. Under the order's row lock again, :func:`_settle` applies Stripe's answer.
+
+Every other path ends in the same :func:`_settle`: the refund webhooks
+(:func:`record_refund`, :func:`record_refunds_of_charge`) and ``sync_orders``
+(:func:`reconcile_refunds`), which lists the refunds at Stripe and asks again,
+with the same key, for a refund Stripe never received. A refund is one row,
+found by Stripe's id or by the id the shop gave it; a refund made in the
+Dashboard gets a row of its own. The row's status only moves under the order's
+lock, so the ``refund_succeeded`` signal and the customer's email happen once.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 
 import stripe
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from store import emails, money
 from store.models import Order, OrderEmail, Refund
 from store.payments.outcomes import Outcome, PaymentError
-from store.payments.stripe_api import describe, payment_error, stripe_client
+from store.payments.stripe_api import describe, longest_stripe_call, payment_error, stripe_client
+from store.payments.stripe_fields import object_id, optional
 from store.signals import announce_orders_change, announce_refund_succeeded
 
 logger = logging.getLogger(__name__)
 
 # Marks a refund as made from this shop's admin, and names its row.
 REFUND_METADATA_KEY = "mini_store_refund"
-# How long after a refund reconcile keeps checking the order's refunds at Stripe.
+# How far back reconcile reads the account's refunds (a Dashboard refund whose events were lost).
 RECENT_REFUNDS = timedelta(days=7)
+LIST_PAGE = 100
 
 
 class RefundRefused(Exception):
@@ -40,7 +54,19 @@ class RefundRefused(Exception):
 
 
 class RefundFailed(PaymentError):
-    """Stripe refused the refund or could not be reached; nothing was recorded."""
+    """Stripe refused the refund: nothing was made, nothing was recorded."""
+
+
+class RefundNotKnownYet(PaymentError):
+    """Stripe's answer did not come (or is still coming): the refund stays awaiting it.
+
+    It may or may not be made; the webhook or ``sync_orders`` settles it with the
+    same idempotency key. Pressing Refund again would not help.
+    """
+
+    def __init__(self, refund: Refund, why: str):
+        super().__init__(why)
+        self.refund = refund
 
 
 def outstanding(order: Order) -> int:
@@ -58,36 +84,49 @@ def refund_order(
     form_token: uuid.UUID,
     outstanding_when_shown: int,
 ) -> tuple[Refund, bool]:
-    """Refund ``amount`` (None: the rest) of a paid order; (the refund, whether it is new).
+    """Refund ``amount`` (None: the rest) of a paid order; (the refund, whether Stripe was asked).
 
     ``outstanding_when_shown`` is what the form said was refunded: if another
     refund happened since, the figures the staff member decided on are stale.
-    Raises RefundRefused before asking Stripe, RefundFailed when Stripe says no.
+    Raises RefundRefused before asking Stripe, RefundFailed when Stripe says no,
+    RefundNotKnownYet when its answer did not come (or is on its way for the
+    same form). The same form sent again is the same refund, with the same key.
     """
+    refund, new = _requested_refund(order, amount, reason, user, form_token, outstanding_when_shown)
+    if not new and not refund.awaiting_stripe:
+        return refund, False
+    if not new and _being_asked(refund):
+        raise RefundNotKnownYet(refund, "Stripe is still being asked for this refund.")
+    _settle(_ask_stripe(refund))
+    refund.refresh_from_db()
+    return refund, True
+
+
+def _requested_refund(
+    order: Order,
+    amount: int | None,
+    reason: str,
+    user: AbstractBaseUser,
+    form_token: uuid.UUID,
+    outstanding_when_shown: int,
+) -> tuple[Refund, bool]:
+    """The form's refund row, committed before Stripe hears of it; whether it is new."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         repeated = Refund.objects.filter(form_token=form_token).first()
         if repeated:
             return repeated, False
-        amount = _checked_amount(order, amount, outstanding_when_shown)
-        refund = Refund.objects.create(
+        public_id = uuid.uuid4()
+        return Refund.objects.create(
             order=order,
-            amount=amount,
+            public_id=public_id,
+            idempotency_key=f"refund-{public_id}",
+            amount=_checked_amount(order, amount, outstanding_when_shown),
             currency=order.currency,
             reason=reason,
             created_by=user,
             form_token=form_token,
-        )
-        try:
-            made = stripe_client().v1.refunds.create(
-                params=_refund_params(order, refund),
-                options={"idempotency_key": f"refund-{refund.public_id}"},
-            )
-        except stripe.StripeError as error:
-            logger.warning("Stripe refused a refund: %s", error, extra={"order_id": order.pk})
-            raise RefundFailed(describe(error)) from error
-        _apply(order, refund, made)
-    return refund, True
+        ), True
 
 
 def _checked_amount(order: Order, amount: int | None, outstanding_when_shown: int) -> int:
@@ -110,6 +149,46 @@ def _checked_amount(order: Order, amount: int | None, outstanding_when_shown: in
     return amount
 
 
+def _being_asked(refund: Refund) -> bool:
+    """Whether a request for this refund may still be waiting for Stripe's answer."""
+    asked = refund.stripe_asked_at
+    return asked is not None and asked > timezone.now() - longest_stripe_call()
+
+
+def _ask_stripe(refund: Refund):
+    """Ask Stripe to make the refund (no transaction open); Stripe's refund object.
+
+    Raises RefundFailed when Stripe refused (the row is deleted: nothing was
+    made) and RefundNotKnownYet when the answer is unknown (the row stays).
+    """
+    Refund.objects.filter(pk=refund.pk).update(stripe_asked_at=timezone.now())
+    order = refund.order
+    try:
+        return stripe_client().v1.refunds.create(
+            params=_refund_params(order, refund),
+            options={"idempotency_key": refund.idempotency_key},
+        )
+    except stripe.StripeError as error:
+        extra = {"order_id": order.pk, "refund_public_id": str(refund.public_id)}
+        if _refused(error):
+            logger.warning("Stripe refused a refund: %s", error, extra=extra)
+            Refund.objects.filter(
+                pk=refund.pk, status=Refund.Status.REQUESTED, stripe_refund_id__isnull=True
+            ).delete()
+            raise RefundFailed(describe(error)) from error
+        logger.warning("Stripe's answer to a refund did not come: %s", error, extra=extra)
+        raise RefundNotKnownYet(refund, describe(error)) from error
+
+
+def _refused(error: stripe.StripeError) -> bool:
+    """Stripe answered, and made nothing: a 4xx other than a key still in use or mismatched.
+
+    A connection error, a timeout or a 5xx leave the outcome unknown.
+    """
+    status = error.http_status or 0
+    return 400 <= status < 500 and status != 409 and not isinstance(error, stripe.IdempotencyError)
+
+
 def _refund_params(order: Order, refund: Refund) -> dict:
     params = {
         "payment_intent": order.stripe_payment_intent_id,
@@ -127,58 +206,105 @@ def record_refund(refund_id: str) -> Outcome:
         made = stripe_client().v1.refunds.retrieve(refund_id)
     except stripe.StripeError as error:
         raise payment_error(error) from error
-    return _record(made)
+    return _settle(made)
 
 
 def record_refunds_of_charge(charge) -> Outcome:
-    """``charge.refunded`` names a charge: record every refund of its payment."""
-    outcomes = [_record(made) for made in _refunds_at_stripe(charge.payment_intent)]
+    """``charge.refunded`` names a charge: settle every refund of its payment."""
+    payment_intent = object_id(optional(charge, "payment_intent"))
+    if not payment_intent:
+        return Outcome.NOT_OURS
+    outcomes = [_settle(made) for made in _refunds_of(payment_intent)]
     return Outcome.REFUND_RECORDED if Outcome.REFUND_RECORDED in outcomes else Outcome.UNCHANGED
 
 
 def reconcile_refunds() -> tuple[int, int]:
-    """Check at Stripe the refunds of orders refunded lately or with refunds in flight.
+    """Settle, from Stripe's side, refunds awaiting an answer and the account's recent refunds.
 
-    Returns (orders checked, refunds changed here). Heals missed refund events.
+    Refunds awaiting Stripe (or pending) are found in their PaymentIntent's
+    list; one Stripe never received is asked for again with its own key. The
+    account's refunds of the last week give orders with no row of theirs (a
+    Dashboard refund whose events were lost) one. Returns (orders checked,
+    refunds changed here).
     """
-    recent = timezone.now() - RECENT_REFUNDS
-    orders = (
-        Order.objects.filter(
-            Q(refunds__created_at__gte=recent)
-            | Q(refunds__status__in=[Refund.Status.REQUESTED, Refund.Status.PENDING])
+    seen: dict[str, object] = {}
+    in_flight = Refund.objects.filter(status__in=[Refund.Status.REQUESTED, Refund.Status.PENDING])
+    payment_intents = set(
+        in_flight.exclude(order__stripe_payment_intent_id="").values_list(
+            "order__stripe_payment_intent_id", flat=True
         )
-        .exclude(stripe_payment_intent_id="")
-        .distinct()
     )
-    checked = changed = 0
-    for order in orders:
-        checked += 1
-        for made in _refunds_at_stripe(order.stripe_payment_intent_id):
-            changed += _record(made) is Outcome.REFUND_RECORDED
+    for payment_intent in payment_intents:
+        seen.update((made.id, made) for made in _refunds_of(payment_intent))
+    seen.update((made.id, made) for made in _recent_refunds())
+    changed = sum(_settle(made) is Outcome.REFUND_RECORDED for made in seen.values())
+    changed += _ask_again_for_unanswered()
+    orders = {object_id(optional(made, "payment_intent")) for made in seen.values()}
+    checked = Order.objects.filter(stripe_payment_intent_id__in=orders - {None}).count()
     return checked, changed
 
 
-def _refunds_at_stripe(payment_intent_id: str) -> list:
+def _ask_again_for_unanswered() -> int:
+    """Refunds still awaiting Stripe once listed: Stripe never made them. Ask, same key."""
+    stale = Refund.objects.filter(
+        status=Refund.Status.REQUESTED,
+        stripe_refund_id__isnull=True,
+        idempotency_key__isnull=False,
+    ).select_related("order")
+    changed = 0
+    for refund in stale:
+        if _being_asked(refund):
+            continue
+        try:
+            changed += _settle(_ask_stripe(refund)) is Outcome.REFUND_RECORDED
+        except (RefundFailed, RefundNotKnownYet) as error:
+            logger.warning(
+                "A refund awaiting Stripe is still not settled: %s",
+                error,
+                extra={"order_id": refund.order_id, "refund_public_id": str(refund.public_id)},
+            )
+    return changed
+
+
+def _refunds_of(payment_intent_id: str) -> list:
     try:
         found = stripe_client().v1.refunds.list(
-            params={"payment_intent": payment_intent_id, "limit": 100}
+            params={"payment_intent": payment_intent_id, "limit": LIST_PAGE}
         )
     except stripe.StripeError as error:
         raise PaymentError(describe(error)) from error
     return list(found.data)
 
 
-def _record(made) -> Outcome:
-    order = Order.objects.filter(stripe_payment_intent_id=made.payment_intent or "").first()
-    if order is None:
+def _recent_refunds() -> Iterator:
+    """The account's refunds, newest first, back to RECENT_REFUNDS ago."""
+    since = (timezone.now() - RECENT_REFUNDS).timestamp()
+    params: dict = {"limit": LIST_PAGE}
+    while True:
+        try:
+            page = stripe_client().v1.refunds.list(params=params)
+        except stripe.StripeError as error:
+            raise PaymentError(describe(error)) from error
+        for made in page.data:
+            if made.created < since:
+                return
+            yield made
+        if not page.has_more or not page.data:
+            return
+        params["starting_after"] = page.data[-1].id
+
+
+def _settle(made) -> Outcome:
+    """Stripe's view of one refund onto its row and its order, under the order's lock."""
+    payment_intent = object_id(optional(made, "payment_intent"))
+    order = Order.objects.filter(stripe_payment_intent_id=payment_intent or "").first()
+    if not payment_intent or order is None:
         return Outcome.NOT_OURS
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         refund = _row_for(order, made)
-        before = (refund.stripe_refund_id, refund.status, refund.failure_reason)
-        _apply(order, refund, made)
-        after = (refund.stripe_refund_id, refund.status, refund.failure_reason)
-    return Outcome.REFUND_RECORDED if before != after else Outcome.UNCHANGED
+        changed = _apply(order, refund, made)
+    return Outcome.REFUND_RECORDED if changed else Outcome.UNCHANGED
 
 
 def _row_for(order: Order, made) -> Refund:
@@ -186,36 +312,41 @@ def _row_for(order: Order, made) -> Refund:
     refund = Refund.objects.filter(stripe_refund_id=made.id).first()
     if refund:
         return refund
-    metadata = made.metadata.to_dict() if made.metadata else {}
-    refund = Refund.objects.filter(
-        order=order, public_id__in=_uuids(metadata.get(REFUND_METADATA_KEY))
-    ).first()
+    public_id = _uuid(optional(made, "metadata", REFUND_METADATA_KEY))
+    refund = Refund.objects.filter(order=order, public_id=public_id).first() if public_id else None
     if refund:
         return refund
     return Refund(
         order=order,
         amount=made.amount,
         currency=made.currency,
-        reason=made.reason or "",
+        reason=optional(made, "reason", default=""),
         status=Refund.Status.REQUESTED,  # _apply sets Stripe's status
     )
 
 
-def _apply(order: Order, refund: Refund, made) -> None:
-    """Stripe's view of one refund onto its row and the order, emails and flags included."""
-    was = refund.status if refund.pk else None
+def _apply(order: Order, refund: Refund, made) -> bool:
+    """Stripe's refund onto its row and the order, emails and flags included; whether it changed.
+
+    Called under the order's row lock, so ``was`` is the row as committed: one
+    caller, whichever comes first, sees it become succeeded and says so.
+    """
+    was = (refund.stripe_refund_id, refund.status, refund.failure_reason) if refund.pk else None
     refund.stripe_refund_id = made.id
     refund.status = made.status if made.status in Refund.Status.values else Refund.Status.PENDING
-    refund.failure_reason = (made.failure_reason or "")[:255]
+    refund.failure_reason = (optional(made, "failure_reason") or "")[:255]
+    if was == (refund.stripe_refund_id, refund.status, refund.failure_reason):
+        return False
     refund.save()
     succeeded = order.refunds.filter(status=Refund.Status.SUCCEEDED)
     order.amount_refunded = succeeded.aggregate(total=Sum("amount", default=0))["total"]
     order.save(update_fields=["amount_refunded", "updated_at"])
     announce_orders_change(order.browser_token)
-    if refund.status == Refund.Status.SUCCEEDED and was != Refund.Status.SUCCEEDED:
+    was_status = was[1] if was else None
+    if refund.status == Refund.Status.SUCCEEDED and was_status != Refund.Status.SUCCEEDED:
         emails.queue(order, OrderEmail.Kind.REFUND, refund=refund)
         announce_refund_succeeded(refund)
-    if refund.status == Refund.Status.FAILED and was != Refund.Status.FAILED:
+    if refund.status == Refund.Status.FAILED and was_status != Refund.Status.FAILED:
         order.flag_for_attention(
             f"A refund of {refund.display_amount} failed ({refund.failure_reason or 'no reason'})"
             ": the customer has not got this money back."
@@ -224,14 +355,15 @@ def _apply(order: Order, refund: Refund, made) -> None:
         "Refund recorded",
         extra={"order_id": order.pk, "refund_id": made.id, "refund_status": refund.status},
     )
+    return True
 
 
 def _shown(order: Order, amount: int) -> str:
     return money.format_amount(amount, order.currency)
 
 
-def _uuids(text: str | None) -> list[uuid.UUID]:
+def _uuid(text: str | None) -> uuid.UUID | None:
     try:
-        return [uuid.UUID(text or "")]
+        return uuid.UUID(text or "")
     except ValueError:
-        return []
+        return None

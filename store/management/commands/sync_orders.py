@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Re-read the Checkout Session of every pending order older than --older-than minutes: "
         "paid -> paid, expired -> expired, open past its expiry -> expired at Stripe and here. "
-        "Then re-read the refunds of orders refunded in the last week."
+        "Then settle refunds awaiting Stripe's answer, and read the account's refunds "
+        "of the last week."
     )
 
     def add_arguments(self, parser):
@@ -32,16 +33,20 @@ class Command(BaseCommand):
         report = payments.reconcile_pending(timedelta(minutes=older_than), dry_run=dry_run)
         prefix = "[dry run: nothing changed] " if dry_run else ""
         self.stdout.write(f"{prefix}{report}")
-        if not dry_run:
-            self._reconcile_refunds()
+        problems = []
         if report.errors:
-            raise CommandError(f"{report.errors} orders could not be checked; see the log.")
+            problems.append(f"{report.errors} orders could not be checked; see the log.")
+        if not dry_run:
+            problems += self._reconcile_refunds()
+        if problems:
+            raise CommandError(" ".join(problems))
 
-    def _reconcile_refunds(self) -> None:
-        """Refunds made or changing lately, as Stripe has them (a missed refund event)."""
+    def _reconcile_refunds(self) -> list[str]:
+        """Refunds awaiting Stripe's answer or made lately, as Stripe has them; what failed."""
         try:
             checked, changed = payments.reconcile_refunds()
         except payments.PaymentError as error:
-            raise CommandError(f"Refunds could not be checked: {error}") from error
+            return [f"Refunds could not be checked: {error}"]
         if checked:
             self.stdout.write(f"checked the refunds of {checked} orders: {changed} updated")
+        return []
