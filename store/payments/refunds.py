@@ -25,6 +25,7 @@ from store import emails, money
 from store.models import Order, OrderEmail, Refund
 from store.payments.outcomes import Outcome, PaymentError
 from store.payments.stripe_api import describe, payment_error, stripe_client
+from store.payments.stripe_fields import optional
 from store.signals import announce_orders_change, announce_refund_succeeded
 
 logger = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ def _apply(order: Order, refund: Refund, made) -> None:
     was = refund.status if refund.pk else None
     refund.stripe_refund_id = made.id
     refund.status = made.status if made.status in Refund.Status.values else Refund.Status.PENDING
-    refund.failure_reason = (made.failure_reason or "")[:255]
+    refund.failure_reason = optional(made, "failure_reason", default="")[:255]
     refund.save()
     succeeded = order.refunds.filter(status=Refund.Status.SUCCEEDED)
     order.amount_refunded = succeeded.aggregate(total=Sum("amount", default=0))["total"]
