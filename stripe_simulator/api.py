@@ -16,10 +16,17 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from stripe.params import PaymentIntentRetrieveParams, RefundRetrieveParams
+from stripe.params import (
+    ChargeRetrieveParams,
+    DisputeRetrieveParams,
+    PaymentIntentRetrieveParams,
+    RefundRetrieveParams,
+)
 from stripe.params.checkout import SessionExpireParams, SessionRetrieveParams
+from stripe.params.radar import EarlyFraudWarningRetrieveParams
 
 from stripe_simulator import rules
+from stripe_simulator.disputes import Disputes
 from stripe_simulator.faults import Faults
 from stripe_simulator.objects import EventRequest, new_id
 from stripe_simulator.payments import Payments
@@ -99,6 +106,7 @@ class Api:
         sessions: Sessions,
         payments: Payments,
         refunds: Refunds,
+        disputes: Disputes,
     ) -> None:
         self._lock = lock
         self._state = state
@@ -107,6 +115,7 @@ class Api:
         self._sessions = sessions
         self._payments = payments
         self._refunds = refunds
+        self._disputes = disputes
         self.idempotency = IdempotencyStore(clock)
         routes = [
             ("POST", r"/v1/checkout/sessions", self._create_session),
@@ -116,6 +125,13 @@ class Api:
             ("POST", r"/v1/refunds", self._create_refund),
             ("GET", r"/v1/refunds", self._list_refunds),
             ("GET", r"/v1/refunds/(?P<object_id>[^/]+)", self._retrieve_refund),
+            ("GET", r"/v1/charges/(?P<object_id>[^/]+)", self._retrieve_charge),
+            ("GET", r"/v1/disputes/(?P<object_id>[^/]+)", self._retrieve_dispute),
+            (
+                "GET",
+                r"/v1/radar/early_fraud_warnings/(?P<object_id>[^/]+)",
+                self._retrieve_early_fraud_warning,
+            ),
         ]
         self._routes = [(method, re.compile(path), prepare) for method, path, prepare in routes]
 
@@ -216,6 +232,20 @@ class Api:
     def _retrieve_refund(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
         rules.reject_expand(conform(params, RefundRetrieveParams))
         return lambda: self._refunds.retrieve(object_id)
+
+    def _retrieve_charge(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
+        rules.reject_expand(conform(params, ChargeRetrieveParams))
+        return lambda: self._refunds.charge_by_id(object_id)
+
+    def _retrieve_dispute(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
+        rules.reject_expand(conform(params, DisputeRetrieveParams))
+        return lambda: self._disputes.retrieve(object_id)
+
+    def _retrieve_early_fraud_warning(
+        self, params: dict[str, Any], call: Call, object_id: str
+    ) -> Execute:
+        rules.reject_expand(conform(params, EarlyFraudWarningRetrieveParams))
+        return lambda: self._disputes.retrieve_warning(object_id)
 
 
 def endpoint_of(method: str, path: str) -> str:

@@ -35,3 +35,13 @@ def minimum_charge(currency: str) -> int:
 def maximum_amount(currency: str) -> int:
     """The largest ``amount`` Stripe accepts (eight digits, more for INR and IDR)."""
     return _MAXIMUM_AMOUNT.get(currency, _MAXIMUM_AMOUNT["default"])
+
+
+# The delayed "US bank account" debit (ACH) charges in USD only
+# (docs.stripe.com/payments/ach-direct-debit); cards take every currency.
+BANK_DEBIT_CURRENCIES = frozenset({"usd"})
+
+
+def payment_method_types(currency: str) -> list[str]:
+    """What a Checkout Session in ``currency`` offers when the shop names no methods."""
+    return ["card", "us_bank_account"] if currency in BANK_DEBIT_CURRENCIES else ["card"]

@@ -1,7 +1,8 @@
-"""A tiny stand-in for Stripe's Dashboard at ``/dashboard``: payments, and a refund form for each.
+"""A tiny stand-in for Stripe's Dashboard at ``/dashboard``: payments, a refund form for each,
+and what a cardholder's bank does to them (a dispute, its outcome).
 
-For the no-keys demo: a refund made here reaches the shop the way a Dashboard
-refund does, by webhook only (the events' ``request.id`` is null).
+For the no-keys demo: a refund or dispute made here reaches the shop the way
+Stripe's do, by webhook only (the events' ``request.id`` is null).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from stripe_simulator import page
+from stripe_simulator.disputes import DISPUTE_REASONS, OPEN_STATUSES, Disputes
 from stripe_simulator.hosted import Reply, html_reply, redirect
 from stripe_simulator.money import display_amount, parse_amount
 from stripe_simulator.refunds import Refunds
@@ -23,22 +25,33 @@ from stripe_simulator.wire import SimulatorApiError
 
 PATH = "/dashboard"
 REFUND_PATH = "/dashboard/refunds"
+DISPUTE_PATH = "/dashboard/disputes"
 
 
 class Dashboard:
     def __init__(
-        self, lock: threading.Condition, state: State, refunds: Refunds, locale: str
+        self,
+        lock: threading.Condition,
+        state: State,
+        refunds: Refunds,
+        disputes: Disputes,
+        locale: str,
     ) -> None:
         self._locale = locale
         self._lock = lock
         self._state = state
         self._refunds = refunds
+        self._disputes = disputes
 
     def show(self, refunded: str = "", problem: str = "", status: int = HTTPStatus.OK) -> Reply:
         """The payments; ``refunded`` names a refund just made here, to confirm it."""
         with self._lock:
             rows = [
-                (copy.deepcopy(intent), self._refunds.charge(intent)["amount_refunded"])
+                (
+                    copy.deepcopy(intent),
+                    self._refunds.charge(intent)["amount_refunded"],
+                    self._dispute_of(intent),
+                )
                 for intent in reversed(self._state.payment_intents.values())
             ]
             made = self._state.refunds.get(refunded)
@@ -63,41 +76,103 @@ class Dashboard:
                 return self.show(problem=str(error), status=HTTPStatus.BAD_REQUEST)
         return redirect(f"{PATH}?refunded={quote(made['id'])}")
 
+    def dispute(self, form: dict[str, str]) -> Reply:
+        """Open a dispute of a payment, or move one on (evidence in, won, lost)."""
+        action = form.get("action", "")
+        with self._lock:
+            try:
+                if action == "open":
+                    self._disputes.open(
+                        form.get("payment_intent", ""), reason=form.get("reason", "")
+                    )
+                elif action == "evidence":
+                    self._disputes.submit_evidence(form.get("dispute", ""))
+                elif action in ("win", "lose"):
+                    self._disputes.close(form.get("dispute", ""), won=action == "win")
+                else:
+                    raise ValueError(f"Unknown action {action!r}.")
+            except (ValueError, SimulatorApiError) as error:
+                return self.show(problem=str(error), status=HTTPStatus.BAD_REQUEST)
+        return redirect(PATH)
 
-def dashboard_page(
-    rows: list[tuple[dict[str, Any], int]], notice: str, problem: str, locale: str
-) -> str:
+    def _dispute_of(self, intent: dict[str, Any]) -> dict[str, Any] | None:
+        for dispute in self._state.disputes.values():
+            if dispute["charge"] == intent["latest_charge"]:
+                return copy.deepcopy(dispute)
+        return None
+
+
+Row = tuple[dict[str, Any], int, dict[str, Any] | None]  # payment, refunded, its dispute
+
+
+def dashboard_page(rows: list[Row], notice: str, problem: str, locale: str) -> str:
     message = ""
     if problem:
         message = f'<p class="alert" role="alert">{escape(problem)}</p>'
     elif notice:
         message = f'<p class="notice" role="status">{escape(notice)}</p>'
-    body_rows = "".join(_row(intent, refunded, locale) for intent, refunded in rows)
+    body_rows = "".join(_row(*row, locale) for row in rows)
     if not rows:
-        body_rows = '<tr><td colspan="5">No payments yet.</td></tr>'
+        body_rows = '<tr><td colspan="6">No payments yet.</td></tr>'
     body = f"""
 <h1>Payments</h1>
 {message}
 <table>
-  <caption>Payments, newest first; refunds sent from here reach the shop by webhook</caption>
+  <caption>Payments, newest first; refunds and disputes made here reach the shop by
+    webhook</caption>
   <thead><tr><th scope="col">Payment</th><th scope="col">Status</th>
     <th scope="col" class="num">Amount</th><th scope="col" class="num">Refunded</th>
-    <th scope="col">Refund</th></tr></thead>
+    <th scope="col">Refund</th><th scope="col">Dispute</th></tr></thead>
   <tbody>{body_rows}</tbody>
 </table>"""
     return page.document("Payments", body, wide=True)
 
 
-def _row(intent: dict[str, Any], refunded: int, locale: str) -> str:
+def _row(intent: dict[str, Any], refunded: int, dispute: dict[str, Any] | None, locale: str) -> str:
     currency = intent["currency"]
     cells = (
         f"<td>{escape(intent['id'])}</td><td>{escape(intent['status'])}</td>"
         f'<td class="num">{escape(display_amount(intent["amount"], currency, locale))}</td>'
         f'<td class="num">{escape(display_amount(refunded, currency, locale))}</td>'
     )
-    if intent["status"] != "succeeded" or refunded >= intent["amount_received"]:
-        return f"<tr>{cells}<td></td></tr>"
-    return f"<tr>{cells}<td>{_refund_form(intent['id'])}</td></tr>"
+    paid = intent["status"] == "succeeded"
+    refund = _refund_form(intent["id"]) if paid and refunded < intent["amount_received"] else ""
+    return f"<tr>{cells}<td>{refund}</td><td>{_dispute_cell(intent, dispute)}</td></tr>"
+
+
+def _dispute_cell(intent: dict[str, Any], dispute: dict[str, Any] | None) -> str:
+    """A form to open a dispute of a paid payment, or the dispute and the bank's next steps."""
+    if dispute is None:
+        if intent["status"] != "succeeded":
+            return ""
+        ident = escape(intent["id"])
+        reasons = "".join(
+            f'<option value="{reason}">{reason.replace("_", " ")}</option>'
+            for reason in DISPUTE_REASONS
+        )
+        return f"""<form method="post" action="{DISPUTE_PATH}">
+  <input type="hidden" name="payment_intent" value="{ident}">
+  <label for="dispute-reason-{ident}">Dispute reason</label>
+  <select id="dispute-reason-{ident}" name="reason">{reasons}</select>
+  <button class="button secondary" type="submit" name="action" value="open"
+    >Dispute {ident}</button>
+</form>"""
+    ident = escape(dispute["id"])
+    status = f"{ident}: {escape(dispute['status'].replace('_', ' '))}"
+    if dispute["status"] not in OPEN_STATUSES:
+        return status
+    buttons = "".join(
+        f'<button class="button secondary" type="submit" name="action" value="{action}"'
+        f">{label} {ident}</button>"
+        for action, label in (
+            ("evidence", "Submit evidence for"),
+            ("win", "Win"),
+            ("lose", "Lose"),
+        )
+    )
+    return f"""{status}<form method="post" action="{DISPUTE_PATH}">
+  <input type="hidden" name="dispute" value="{ident}">{buttons}
+</form>"""
 
 
 def _refund_form(intent_id: str) -> str:

@@ -33,6 +33,11 @@ PAYMENT_ERRORS = {
         page.UNKNOWN_ACCOUNT_MESSAGE,
         "account",
     ),
+    PaymentOutcome.METHOD_NOT_OFFERED: (
+        HTTPStatus.BAD_REQUEST,
+        page.METHOD_NOT_OFFERED_MESSAGE,
+        "card",
+    ),
 }
 
 

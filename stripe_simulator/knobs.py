@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from stripe_simulator.api import ENDPOINTS
+from stripe_simulator.disputes import Disputes
 from stripe_simulator.faults import INJECTED_MESSAGE, Faults
 from stripe_simulator.payments import (
     FAILING_ACCOUNT,
@@ -34,6 +35,7 @@ class TestKnobs:
     _sessions: Sessions
     _payments: Payments
     _refunds: Refunds
+    _disputes: Disputes
     _webhooks: Webhooks
 
     # What goes wrong on the way
@@ -146,6 +148,44 @@ class TestKnobs:
         """A succeeded or pending refund fails: ``refund.updated`` and ``refund.failed``."""
         with self._lock:
             return self._refunds.fail(refund_id, failure_reason)
+
+    # What a cardholder's bank does: disputes and fraud warnings (webhooks only)
+
+    def open_dispute(
+        self,
+        payment_intent_id: str,
+        *,
+        reason: str = "fraudulent",
+        amount: int | None = None,
+        inquiry: bool = False,
+        names_payment_intent: bool = True,
+    ) -> dict[str, Any]:
+        """A dispute of the payment: ``charge.dispute.created`` (and ``.funds_withdrawn``
+        unless an inquiry). ``names_payment_intent=False``: the dispute's field is null, as
+        for a charge made without a PaymentIntent, so the shop must look up the charge."""
+        with self._lock:
+            return self._disputes.open(
+                payment_intent_id,
+                reason=reason,
+                amount=amount,
+                inquiry=inquiry,
+                names_payment_intent=names_payment_intent,
+            )
+
+    def submit_dispute_evidence(self, dispute_id: str) -> dict[str, Any]:
+        """Evidence sent: under review, ``charge.dispute.updated``."""
+        with self._lock:
+            return self._disputes.submit_evidence(dispute_id)
+
+    def close_dispute(self, dispute_id: str, *, won: bool) -> dict[str, Any]:
+        """The bank decides: ``.funds_reinstated`` if won (not an inquiry), then ``.closed``."""
+        with self._lock:
+            return self._disputes.close(dispute_id, won=won)
+
+    def early_fraud_warning(self, payment_intent_id: str) -> dict[str, Any]:
+        """``radar.early_fraud_warning.created`` for the payment's charge."""
+        with self._lock:
+            return self._disputes.early_fraud_warning(payment_intent_id)
 
     # Events
 

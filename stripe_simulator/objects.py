@@ -1,9 +1,9 @@
-"""Stripe-shaped JSON objects: checkout.session, payment_intent, charge, refund, list, event.
+"""Stripe-shaped JSON objects: checkout.session, payment_intent, charge, refund, dispute,
+early fraud warning, list, event.
 
-The shapes follow Stripe's published example objects (``resources`` in
-stripe/openapi's fixtures.json, MIT), trimmed to the fields a hosted Checkout
-payment and its refunds touch, with the example's sample values replaced by
-real ones. Functions here build objects; the state modules change them.
+Each is built on the shape of Stripe's published example object (``shapes``): the
+example's keys, no others but those Stripe adds when they apply, with the sample
+values replaced by real ones. Functions here build objects; the state modules change them.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from typing import Any
 
 import stripe
 
+from stripe_simulator.currencies import payment_method_types
 from stripe_simulator.rules import HOSTED_UI_MODE, SessionRequest, ShopperDetails
+from stripe_simulator.shapes import shaped
 
 ID_ALPHABET = string.ascii_letters + string.digits
 # An event's ``request``: the API request that caused it; None when Stripe acted by itself.
 EventRequest = dict[str, str | None] | None
 SESSION_ID_PLACEHOLDER = "{CHECKOUT_SESSION_ID}"
 
-SESSION_TEMPLATE: dict[str, Any] = {
+SESSION_DEFAULTS: dict[str, Any] = {
     "object": "checkout.session",
     "adaptive_pricing": {"enabled": False},
     "after_expiration": None,
@@ -53,7 +55,6 @@ SESSION_TEMPLATE: dict[str, Any] = {
     "payment_link": None,
     "payment_method_collection": "if_required",
     "payment_method_options": {},
-    "payment_method_types": ["card", "us_bank_account"],
     "payment_status": "unpaid",
     "recovered_from": None,
     "setup_intent": None,
@@ -77,24 +78,29 @@ def checkout_session(
     session_id: str, request: SessionRequest, *, created: int, url: str
 ) -> dict[str, Any]:
     countries = request.shipping_countries
-    return copy.deepcopy(SESSION_TEMPLATE) | {
-        "id": session_id,
-        "amount_subtotal": request.total,
-        "amount_total": request.total,
-        "cancel_url": request.cancel_url,
-        "client_reference_id": request.client_reference_id,
-        "created": created,
-        "currency": request.currency,
-        "expires_at": request.expires_at,
-        "metadata": dict(request.metadata),
-        "mode": request.mode,
-        "phone_number_collection": {"enabled": request.collects_phone},
-        "shipping_address_collection": (
-            {"allowed_countries": list(countries)} if countries is not None else None
-        ),
-        "success_url": request.success_url,
-        "url": url,
-    }
+    return shaped(
+        "checkout.session",
+        SESSION_DEFAULTS
+        | {
+            "id": session_id,
+            "amount_subtotal": request.total,
+            "amount_total": request.total,
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.client_reference_id,
+            "created": created,
+            "currency": request.currency,
+            "expires_at": request.expires_at,
+            "metadata": dict(request.metadata),
+            "mode": request.mode,
+            "phone_number_collection": {"enabled": request.collects_phone},
+            "shipping_address_collection": (
+                {"allowed_countries": list(countries)} if countries is not None else None
+            ),
+            "payment_method_types": payment_method_types(request.currency),
+            "success_url": request.success_url,
+            "url": url,
+        },
+    )
 
 
 def success_redirect_url(session: dict[str, Any]) -> str:
@@ -134,68 +140,87 @@ def payment_intent(
 ) -> dict[str, Any]:
     """A PaymentIntent as Checkout leaves it once the shopper has paid (or started a debit)."""
     intent_id = new_id("pi")
-    return {
-        "id": intent_id,
-        "object": "payment_intent",
-        "amount": amount,
-        "amount_capturable": 0,
-        "amount_details": {"tip": {}},
-        "amount_received": 0,
-        "application": None,
-        "application_fee_amount": None,
-        "automatic_payment_methods": None,
-        "canceled_at": None,
-        "cancellation_reason": None,
-        "capture_method": "automatic",
-        "client_secret": f"{intent_id}_secret_{new_id('s')[2:]}",
-        "confirmation_method": "automatic",
-        "created": created,
-        "currency": currency,
-        "customer": None,
-        "customer_account": None,
-        "description": None,
-        "excluded_payment_method_types": None,
-        "last_payment_error": None,
-        "latest_charge": new_id("ch"),
-        "livemode": False,
-        "metadata": dict(metadata),
-        "next_action": None,
-        "on_behalf_of": None,
-        "payment_method": new_id("pm"),
-        "payment_method_configuration_details": None,
-        "payment_method_options": {},
-        "payment_method_types": [method_type],
-        "processing": None,
-        "receipt_email": None,
-        "review": None,
-        "setup_future_usage": None,
-        "shipping": shipping,
-        "source": None,
-        "statement_descriptor": None,
-        "statement_descriptor_suffix": None,
-        "status": "processing",
-        "transfer_data": None,
-        "transfer_group": None,
-    }
+    return shaped(
+        "payment_intent",
+        {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": amount,
+            "amount_capturable": 0,
+            "amount_details": {"tip": {}},
+            "amount_received": 0,
+            "automatic_payment_methods": None,
+            "capture_method": "automatic",
+            "client_secret": f"{intent_id}_secret_{new_id('s')[2:]}",
+            "confirmation_method": "automatic",
+            "created": created,
+            "currency": currency,
+            "last_payment_error": None,
+            "latest_charge": new_id("ch"),
+            "managed_payments": {"enabled": False},
+            "metadata": dict(metadata),
+            "next_action": None,
+            "payment_method": new_id("pm"),
+            "payment_method_configuration_details": None,
+            "payment_method_options": {},
+            "payment_method_types": [method_type],
+            "processing": None,
+            "shipping": shipping,
+            "source": None,
+            "status": "processing",
+            "transfer_data": None,
+        },
+    )
 
 
-def charge(intent: dict[str, Any], amount_refunded: int) -> dict[str, Any]:
-    """The PaymentIntent's charge, as much of it as ``charge.refunded`` needs."""
-    return {
-        "id": intent["latest_charge"],
-        "object": "charge",
-        "amount": intent["amount"],
-        "amount_captured": intent["amount_received"],
-        "amount_refunded": amount_refunded,
-        "created": intent["created"],
-        "currency": intent["currency"],
-        "livemode": False,
-        "metadata": dict(intent["metadata"]),
-        "paid": intent["status"] == "succeeded",
-        "payment_intent": intent["id"],
-        "refunded": amount_refunded >= intent["amount_received"] > 0,
-        "status": "succeeded" if intent["status"] == "succeeded" else "pending",
-    }
+def charge(
+    intent: dict[str, Any], refunds: list[dict[str, Any]], *, amount_refunded: int, disputed: bool
+) -> dict[str, Any]:
+    """The PaymentIntent's charge with its ``refunds`` (newest first)."""
+    succeeded = intent["status"] == "succeeded"
+    method_type = intent["payment_method_types"][0]
+    charge_id = intent["latest_charge"]
+    return shaped(
+        "charge",
+        {
+            "id": charge_id,
+            "object": "charge",
+            "amount": intent["amount"],
+            "amount_captured": intent["amount_received"],
+            "amount_refunded": amount_refunded,
+            "balance_transaction": new_id("txn") if succeeded else None,
+            "captured": succeeded,
+            "created": intent["created"],
+            "currency": intent["currency"],
+            "disputed": disputed,
+            "fraud_details": {},
+            "metadata": dict(intent["metadata"]),
+            "outcome": {
+                "advice_code": None,
+                "network_advice_code": None,
+                "network_decline_code": None,
+                "network_status": "approved_by_network",
+                "reason": None,
+                "risk_level": "normal",
+                "seller_message": "Payment complete.",
+                "type": "authorized",
+            }
+            if succeeded
+            else None,
+            "paid": succeeded,
+            "payment_intent": intent["id"],
+            "payment_method": intent["payment_method"],
+            "payment_method_details": {"type": method_type, method_type: {}},
+            "refunded": amount_refunded >= intent["amount_received"] > 0,
+            "refunds": list_object(
+                f"/v1/charges/{charge_id}/refunds", copy.deepcopy(refunds), has_more=False
+            ),
+            "shipping": copy.deepcopy(intent["shipping"]),
+            "source": None,
+            "status": "succeeded" if succeeded else "pending",
+            "transfer_data": None,
+        },
+    )
 
 
 def refund(
@@ -207,29 +232,88 @@ def refund(
     metadata: dict[str, str],
     status: str,
 ) -> dict[str, Any]:
-    return {
-        "id": new_id("re"),
-        "object": "refund",
-        "amount": amount,
-        "balance_transaction": new_id("txn"),
-        "charge": intent["latest_charge"],
-        "created": created,
-        "currency": intent["currency"],
-        "customer": None,
-        "customer_account": None,
-        "description": None,
-        "destination_details": {"card": {"type": "refund"}, "type": "card"},
-        # failure_reason and failure_balance_transaction: left out, as in Stripe's
-        # example, until the refund fails (Refunds.fail).
-        "metadata": dict(metadata),
-        "payment_intent": intent["id"],
-        "payment_method": intent["payment_method"],
-        "reason": reason,
-        "receipt_number": None,
-        "source_transfer_reversal": None,
-        "status": status,
-        "transfer_reversal": None,
-    }
+    """A refund as made; ``failure_reason`` is added only if it fails, as Stripe does."""
+    method_type = intent["payment_method_types"][0]
+    destination = (
+        {"card": {"type": "refund"}, "type": "card"}
+        if method_type == "card"
+        else {"type": method_type, method_type: {}}
+    )
+    return shaped(
+        "refund",
+        {
+            "id": new_id("re"),
+            "object": "refund",
+            "amount": amount,
+            "balance_transaction": new_id("txn"),
+            "charge": intent["latest_charge"],
+            "created": created,
+            "currency": intent["currency"],
+            "destination_details": destination,
+            "metadata": dict(metadata),
+            "payment_intent": intent["id"],
+            "payment_method": intent["payment_method"],
+            "reason": reason,
+            "status": status,
+        },
+    )
+
+
+def dispute(
+    intent: dict[str, Any],
+    *,
+    amount: int,
+    reason: str,
+    created: int,
+    evidence_due_by: int,
+    names_payment_intent: bool,
+) -> dict[str, Any]:
+    """A dispute of the PaymentIntent's charge, waiting for the merchant's evidence.
+
+    ``payment_intent`` is null for a charge made without one: the shop must then
+    find it through the charge.
+    """
+    method_type = intent["payment_method_types"][0]
+    return shaped(
+        "dispute",
+        {
+            "id": new_id("dp"),
+            "object": "dispute",
+            "amount": amount,
+            "balance_transactions": [],
+            "charge": intent["latest_charge"],
+            "created": created,
+            "currency": intent["currency"],
+            "evidence_details": {
+                "due_by": evidence_due_by,
+                "enhanced_eligibility": {},
+                "has_evidence": False,
+                "past_due": False,
+                "submission_count": 0,
+            },
+            "is_charge_refundable": False,
+            "metadata": {},
+            "payment_intent": intent["id"] if names_payment_intent else None,
+            "payment_method_details": {"type": method_type, method_type: {}},
+            "reason": reason,
+            "status": "needs_response",
+        },
+    )
+
+
+def early_fraud_warning(intent: dict[str, Any], *, created: int) -> dict[str, Any]:
+    """Radar's warning that the card issuer reported the charge as fraud; no money moved yet."""
+    return shaped(
+        "radar.early_fraud_warning",
+        {
+            "id": new_id("issfr"),
+            "object": "radar.early_fraud_warning",
+            "actionable": True,
+            "charge": intent["latest_charge"],
+            "created": created,
+            "fraud_type": "made_with_stolen_card",
+        },
+    )
 
 
 def list_object(url: str, data: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:
@@ -249,14 +333,17 @@ def event(
     data: dict[str, Any] = {"object": copy.deepcopy(obj)}
     if previous_attributes is not None:
         data["previous_attributes"] = previous_attributes
-    return {
-        "id": new_id("evt"),
-        "object": "event",
-        "api_version": stripe.api_version,
-        "created": created,
-        "data": data,
-        "livemode": False,
-        "pending_webhooks": pending_webhooks,
-        "request": request or {"id": None, "idempotency_key": None},
-        "type": event_type,
-    }
+    return shaped(
+        "event",
+        {
+            "id": new_id("evt"),
+            "object": "event",
+            "api_version": stripe.api_version,
+            "created": created,
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": pending_webhooks,
+            "request": request or {"id": None, "idempotency_key": None},
+            "type": event_type,
+        },
+    )

@@ -27,6 +27,7 @@ UNKNOWN_CARD_MESSAGE = "Use a test card: 4242 4242 4242 4242 pays, 4000 0000 000
 UNKNOWN_ACCOUNT_MESSAGE = (
     f"Use a test account number: {SETTLING_ACCOUNT} settles, {FAILING_ACCOUNT} fails."
 )
+METHOD_NOT_OFFERED_MESSAGE = "This payment cannot be made by bank debit: pay by card."
 DETAILS_MESSAGE = "Some details are missing or wrong:"
 SIMULATOR_NOTE = (
     "Offline Stripe simulator: no real payment is made and no card data leaves this machine."
@@ -125,7 +126,8 @@ def checkout_page(
     collects_phone: bool,
     locale: str,
 ) -> str:
-    """The open session: lines, total, details, and two ways to pay (card now, bank later)."""
+    """The open session: lines, total, details, and the ways to pay it offers (a card now; a
+    bank debit that settles later, in USD only)."""
     total = display_amount(session["amount_total"], session["currency"], locale)
     contact = [CONTACT_EMAIL, CONTACT_PHONE] if collects_phone else [CONTACT_EMAIL]
     shipping = ""
@@ -153,14 +155,18 @@ def checkout_page(
 <div class="actions"><button class="button primary" type="submit" name="action" value="pay"
   >Pay {escape(total)}</button></div>
 </fieldset>
-<fieldset><legend>Or pay by bank debit (settles later)</legend>
-{_payment_input("account", "US bank account number", "off", TEST_ACCOUNTS_NOTE, form)}
-<div class="actions"><button class="button secondary" type="submit" name="action"
-  value="pay_by_bank_debit">Debit my bank account</button></div>
-</fieldset>
+{_bank_debit(form) if "us_bank_account" in session["payment_method_types"] else ""}
 {cancel}
 </form>"""
     return document(f"Pay {total}", body)
+
+
+def _bank_debit(form: Form) -> str:
+    return f"""<fieldset><legend>Or pay by bank debit (settles later)</legend>
+{_payment_input("account", "US bank account number", "off", TEST_ACCOUNTS_NOTE, form)}
+<div class="actions"><button class="button secondary" type="submit" name="action"
+  value="pay_by_bank_debit">Debit my bank account</button></div>
+</fieldset>"""
 
 
 def _alert(form: Form) -> str:

@@ -25,6 +25,7 @@ DECLINED_CARD = "4000000000000002"
 ROUTING_NUMBER = "110000000"
 SETTLING_ACCOUNT = "000123456789"
 FAILING_ACCOUNT = "000111111113"
+BANK_DEBIT = "us_bank_account"  # offered for USD sessions only (currencies.payment_method_types)
 DEFAULT_DELAYED_PAYMENT_SECONDS = 30.0  # days at Stripe; short enough to watch in the demo
 SEPARATORS = re.compile(r"[\s-]")
 ACCOUNT_CLOSED = {
@@ -40,6 +41,7 @@ class PaymentOutcome(enum.Enum):
     DECLINED = "declined"
     UNKNOWN_CARD = "unknown_card"
     UNKNOWN_ACCOUNT = "unknown_account"
+    METHOD_NOT_OFFERED = "method_not_offered"  # a bank debit for a session that has none
     NOT_OPEN = "not_open"
 
 
@@ -77,10 +79,12 @@ class Payments:
         session = self._sessions.session(session_id)
         if session["status"] != "open":
             return PaymentOutcome.NOT_OPEN
+        if BANK_DEBIT not in session["payment_method_types"]:
+            return PaymentOutcome.METHOD_NOT_OFFERED
         number = SEPARATORS.sub("", account)
         if number not in (SETTLING_ACCOUNT, FAILING_ACCOUNT):
             return PaymentOutcome.UNKNOWN_ACCOUNT
-        self._complete(session, details, "us_bank_account")
+        self._complete(session, details, BANK_DEBIT)
         due = self._clock.now() + self.delayed_payment_seconds
         self._state.settlements[session_id] = ScheduledSettlement(due, number == SETTLING_ACCOUNT)
         self._sessions.emit("checkout.session.completed", session_id)
@@ -111,7 +115,7 @@ class Payments:
         else:
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = ACCOUNT_CLOSED | {
-                "payment_method": {"id": intent["payment_method"], "type": "us_bank_account"}
+                "payment_method": {"id": intent["payment_method"], "type": BANK_DEBIT}
             }
             self._sessions.emit("checkout.session.async_payment_failed", session_id)
 

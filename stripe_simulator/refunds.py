@@ -116,12 +116,25 @@ class Refunds:
         return copy.deepcopy(refund)
 
     def charge(self, intent: dict[str, Any]) -> dict[str, Any]:
-        refunded = sum(
-            refund["amount"]
-            for refund in self._state.refunds.values()
-            if refund["payment_intent"] == intent["id"] and refund["status"] in HOLDS_MONEY
+        """The intent's charge as it stands: its refunds and whether it is disputed."""
+        refunds = [
+            refund
+            for refund in reversed(self._state.refunds.values())
+            if refund["payment_intent"] == intent["id"]
+        ]
+        refunded = sum(refund["amount"] for refund in refunds if refund["status"] in HOLDS_MONEY)
+        disputed = any(
+            dispute["charge"] == intent["latest_charge"]
+            for dispute in self._state.disputes.values()
         )
-        return objects.charge(intent, refunded)
+        return objects.charge(intent, refunds, amount_refunded=refunded, disputed=disputed)
+
+    def charge_by_id(self, charge_id: str) -> dict[str, Any]:
+        """``GET /v1/charges/{id}``."""
+        for intent in self._state.payment_intents.values():
+            if intent["latest_charge"] == charge_id:
+                return self.charge(intent)
+        raise not_found("charge", charge_id, "charge")
 
     def _change_status(self, refund: dict[str, Any], status: str) -> None:
         previous = {"status": refund["status"]}

@@ -68,6 +68,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._write(self.server.dashboard.show(dict(parse_qsl(url.query)).get("refunded", "")))
         elif url.path == dashboard.REFUND_PATH and self.command == "POST":
             self._write(self.server.dashboard.refund(dict(parse_qsl(body))))
+        elif url.path == dashboard.DISPUTE_PATH and self.command == "POST":
+            self._write(self.server.dashboard.dispute(dict(parse_qsl(body))))
         else:
             self._write(html_reply(HTTPStatus.NOT_FOUND, page.not_found_page()))
 

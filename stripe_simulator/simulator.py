@@ -8,6 +8,7 @@ from typing import Any
 
 from stripe_simulator.api import Api
 from stripe_simulator.dashboard import Dashboard
+from stripe_simulator.disputes import Disputes
 from stripe_simulator.faults import Faults
 from stripe_simulator.hosted import HostedPage
 from stripe_simulator.knobs import TestKnobs
@@ -36,7 +37,8 @@ class _Delegated:
 
 
 class StripeSimulator(TestKnobs):
-    """Stripe's Checkout Session, PaymentIntent and Refund APIs, hosted page and webhooks.
+    """Stripe's Checkout Session, PaymentIntent, Charge, Refund and Dispute APIs, hosted page,
+    Dashboard and webhooks.
 
     All state lives in memory behind one lock; the HTTP server, the scheduler and
     webhook deliveries run in daemon threads. Tests start it on port 0 and read
@@ -47,6 +49,8 @@ class StripeSimulator(TestKnobs):
     sessions = _Delegated("_state", "sessions")
     payment_intents = _Delegated("_state", "payment_intents")
     refunds = _Delegated("_state", "refunds")
+    disputes = _Delegated("_state", "disputes")
+    early_fraud_warnings = _Delegated("_state", "early_fraud_warnings")
     events = _Delegated("_state", "events")
     deliveries = _Delegated("_state", "deliveries")
     webhook_url = _Delegated("_webhooks", "url")
@@ -83,6 +87,7 @@ class StripeSimulator(TestKnobs):
         self._sessions = Sessions(self._state, self._clock, self._webhooks, page_url=self._page_url)
         self._payments = Payments(self._state, self._clock, self._sessions, delayed_payment_seconds)
         self._refunds = Refunds(self._state, self._clock, self._webhooks)
+        self._disputes = Disputes(self._state, self._clock, self._webhooks)
         self._api = Api(
             self._lock,
             self._state,
@@ -91,9 +96,10 @@ class StripeSimulator(TestKnobs):
             self._sessions,
             self._payments,
             self._refunds,
+            self._disputes,
         )
         self._hosted = HostedPage(self._lock, self._state, self._sessions, self._payments, locale)
-        self._dashboard = Dashboard(self._lock, self._state, self._refunds, locale)
+        self._dashboard = Dashboard(self._lock, self._state, self._refunds, self._disputes, locale)
         self._scheduler = Scheduler(
             self._lock,
             self._clock,

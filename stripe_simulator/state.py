@@ -92,6 +92,8 @@ class State:
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     payment_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    disputes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    early_fraud_warnings: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[WebhookDelivery] = field(default_factory=list)
     scheduled_deliveries: list[ScheduledDelivery] = field(default_factory=list)

@@ -22,6 +22,7 @@ from tests.simulator_support import (
     WEBHOOK_SECRET,
     WebhookReceiver,
     client_for,
+    dollar_params,
     session_params,
 )
 
@@ -85,6 +86,12 @@ def stripe_sim(running_simulator, settings):
     # teardown truncates (a deadlock), or land in the next test.
     running_simulator.webhook_url = None
     running_simulator.wait_until_webhooks_idle()
+
+
+@pytest.fixture
+def dollar_shop(settings):
+    """The shop selling in USD, the one currency Stripe offers its delayed bank debit in."""
+    settings.STORE_CURRENCY = "usd"
 
 
 @pytest.fixture
@@ -183,6 +190,12 @@ def sdk(sim):
 def checkout_session(sdk):
     """An open session for two T-Shirts and a Cap, as the shop creates it."""
     return sdk.v1.checkout.sessions.create(params=session_params())
+
+
+@pytest.fixture
+def dollar_session(sdk):
+    """The same order in USD, so it can also be paid by bank debit (USD only at Stripe)."""
+    return sdk.v1.checkout.sessions.create(params=dollar_params())
 
 
 @pytest.fixture

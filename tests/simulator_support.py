@@ -97,6 +97,12 @@ def session_params(**overrides) -> dict:
     } | overrides
 
 
+def dollar_params(**overrides) -> dict:
+    """The same order in USD: the one currency whose sessions offer a bank debit."""
+    lines = [line("T-Shirt", 50000, 2, "usd"), line("Cap", 30000, 1, "usd")]
+    return session_params(line_items=lines, **overrides)
+
+
 def shipping_params(*countries: str, phone: bool = True) -> dict:
     """The same order, asking for a delivery address (and a phone number)."""
     return session_params(

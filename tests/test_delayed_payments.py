@@ -1,5 +1,6 @@
 """A payment that settles later (a bank debit): processing, then paid or failed, whether
-Stripe's webhooks arrive or ``sync_orders`` has to find out."""
+Stripe's webhooks arrive or ``sync_orders`` has to find out. Stripe offers that debit
+for USD only, so the shop sells in dollars here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from store.models import Order
 from stripe_simulator.payments import FAILING_ACCOUNT, SETTLING_ACCOUNT
 from tests.shopping import Shopper, messages, my_orders
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("dollar_shop"),
+]
 
 
 @pytest.fixture

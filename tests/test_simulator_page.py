@@ -84,24 +84,45 @@ def test_row10_without_a_cancel_url_the_page_offers_no_cancel(sim, sdk):
     assert sim.sessions[session.id]["status"] == "open"
 
 
-def test_paying_by_bank_debit_on_the_page_completes_the_session_unpaid(sim, checkout_session):
-    status, headers, _ = submit(checkout_session.url, "pay_by_bank_debit", account="000123456789")
+def test_paying_by_bank_debit_on_the_page_completes_the_session_unpaid(sim, dollar_session):
+    status, headers, _ = submit(dollar_session.url, "pay_by_bank_debit", account="000123456789")
 
-    assert (status, headers["Location"]) == (303, success_url_for(checkout_session.id))
-    stored = sim.sessions[checkout_session.id]
+    assert (status, headers["Location"]) == (303, success_url_for(dollar_session.id))
+    stored = sim.sessions[dollar_session.id]
     assert (stored["status"], stored["payment_status"]) == ("complete", "unpaid")
-    _, _, html = browse(f"{sim.api_base}/pay/{checkout_session.id}")
+    _, _, html = browse(f"{sim.api_base}/pay/{dollar_session.id}")
     assert soup(html).h1.text == "Your bank debit is processing"
 
 
-def test_an_unknown_bank_account_asks_for_a_test_account(sim, checkout_session):
-    status, _, html = submit(checkout_session.url, "pay_by_bank_debit", account="12345678")
+def test_a_rupee_session_offers_cards_only(sim, checkout_session):
+    assert checkout_session.payment_method_types == ["card"]
+    _, _, html = browse(checkout_session.url)
+    assert soup(html).select('button[value="pay_by_bank_debit"]') == []
+
+    status, _, html = submit(checkout_session.url, "pay_by_bank_debit", account="000123456789")
+
+    assert status == 400
+    assert "cannot be made by bank debit" in soup(html).select_one('[role="alert"]').text
+    assert sim.sessions[checkout_session.id]["status"] == "open"
+    assert sim.pay_delayed(checkout_session.id) is False
+    assert sim.payment_intents == {}
+
+
+def test_a_dollar_session_also_offers_a_bank_debit(dollar_session):
+    assert dollar_session.payment_method_types == ["card", "us_bank_account"]
+    _, _, html = browse(dollar_session.url)
+    assert soup(html).select('button[value="pay_by_bank_debit"]')
+    assert "000111111113 fails later" in html  # the bank debit's test numbers are documented
+
+
+def test_an_unknown_bank_account_asks_for_a_test_account(sim, dollar_session):
+    status, _, html = submit(dollar_session.url, "pay_by_bank_debit", account="12345678")
 
     assert status == 400
     page = soup(html)
     assert "000123456789 settles" in page.select_one('[role="alert"]').text
     assert page.select_one('input[name="account"]')["aria-invalid"] == "true"
-    assert sim.sessions[checkout_session.id]["status"] == "open"
+    assert sim.sessions[dollar_session.id]["status"] == "open"
 
 
 # --- What the page shows ---------------------------------------------------------------------
@@ -124,7 +145,7 @@ def test_hosted_page_escapes_names_and_shows_the_total(sdk):
     assert '<label for="card">Card number</label>' in html
     assert 'value="pay"' in html and 'value="cancel"' in html
     assert "Offline Stripe simulator" in html and "4000 0000 0000 0002" in html
-    assert "000111111113 fails later" in html  # the bank debit's test numbers are documented
+    assert "000111111113" not in html  # no bank debit in rupees (see the dollar test below)
 
 
 @pytest.mark.parametrize(
@@ -152,7 +173,7 @@ def test_without_address_collection_the_page_asks_only_for_email(checkout_sessio
     _, _, html = browse(checkout_session.url)
 
     fields = rendered_form(html)
-    assert set(fields) == {"email", "card", "account"}
+    assert set(fields) == {"email", "card"}
     assert fields["email"] == "shopper@example.com"
     assert label_of(soup(html), "email") == "Email"
 
@@ -175,7 +196,6 @@ def test_with_address_collection_the_page_asks_for_a_labelled_address(sdk):
         "state": "KA",
         "country": "IN",
         "card": "4242 4242 4242 4242",
-        "account": "000123456789",
     }
     assert [option["value"] for option in page.select("#country option")] == ["IN", "US"]
     assert label_of(page, "postal_code") == "PIN code"
@@ -246,26 +266,24 @@ def test_a_country_outside_the_allowed_list_is_refused(sim, sdk):
         ("complete_without_payment", "This checkout session is complete", None),
     ],
 )
-def test_closed_sessions_say_so_and_offer_no_pay_button(
-    sim, checkout_session, close, heading, link
-):
-    getattr(sim, close)(checkout_session.id)
+def test_closed_sessions_say_so_and_offer_no_pay_button(sim, dollar_session, close, heading, link):
+    getattr(sim, close)(dollar_session.id)
 
-    status, _, html = browse(f"{sim.api_base}/pay/{checkout_session.id}")
+    status, _, html = browse(f"{sim.api_base}/pay/{dollar_session.id}")
 
     assert status == 200
     assert soup(html).h1.text == heading
     assert "<button" not in html
-    assert f'href="{link or success_url_for(checkout_session.id)}"' in html
-    status, _, _ = submit(f"{sim.api_base}/pay/{checkout_session.id}")
+    assert f'href="{link or success_url_for(dollar_session.id)}"' in html
+    status, _, _ = submit(f"{sim.api_base}/pay/{dollar_session.id}")
     assert status == 409
 
 
-def test_a_failed_bank_debit_says_nothing_was_charged(sim, checkout_session):
-    sim.pay_delayed(checkout_session.id, succeed=False)
-    sim.settle(checkout_session.id)
+def test_a_failed_bank_debit_says_nothing_was_charged(sim, dollar_session):
+    sim.pay_delayed(dollar_session.id, succeed=False)
+    sim.settle(dollar_session.id)
 
-    _, _, html = browse(f"{sim.api_base}/pay/{checkout_session.id}")
+    _, _, html = browse(f"{sim.api_base}/pay/{dollar_session.id}")
 
     assert soup(html).h1.text == "Your bank debit failed"
     assert "Nothing was charged" in html

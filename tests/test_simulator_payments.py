@@ -57,10 +57,10 @@ def test_pay_helper_reports_the_outcome(sim, checkout_session):
 # --- Row 6: delayed payment methods --------------------------------------------------------------
 
 
-def test_row6_a_bank_debit_completes_unpaid_then_succeeds(sim, sdk, checkout_session):
-    assert sim.pay_delayed(checkout_session.id, succeed=True) is True
+def test_row6_a_bank_debit_completes_unpaid_then_succeeds(sim, sdk, dollar_session):
+    assert sim.pay_delayed(dollar_session.id, succeed=True) is True
 
-    completed = sdk.v1.checkout.sessions.retrieve(checkout_session.id)
+    completed = sdk.v1.checkout.sessions.retrieve(dollar_session.id)
     assert (completed.status, completed.payment_status) == ("complete", "unpaid")
     intent = sdk.v1.payment_intents.retrieve(completed.payment_intent)
     assert (intent.status, intent.amount_received) == ("processing", 0)
@@ -71,7 +71,7 @@ def test_row6_a_bank_debit_completes_unpaid_then_succeeds(sim, sdk, checkout_ses
 
     sim.advance(sim.delayed_payment_seconds)
 
-    settled = sdk.v1.checkout.sessions.retrieve(checkout_session.id)
+    settled = sdk.v1.checkout.sessions.retrieve(dollar_session.id)
     assert settled.payment_status == "paid"
     intent = sdk.v1.payment_intents.retrieve(settled.payment_intent)
     assert (intent.status, intent.amount_received) == ("succeeded", 130000)
@@ -84,12 +84,12 @@ def test_row6_a_bank_debit_completes_unpaid_then_succeeds(sim, sdk, checkout_ses
     assert delivered == sorted(event_types(sim))
 
 
-def test_row6_a_bank_debit_that_fails_leaves_the_session_unpaid(sim, sdk, checkout_session):
-    sim.pay_delayed(checkout_session.id, succeed=False)
+def test_row6_a_bank_debit_that_fails_leaves_the_session_unpaid(sim, sdk, dollar_session):
+    sim.pay_delayed(dollar_session.id, succeed=False)
 
-    sim.settle(checkout_session.id)
+    sim.settle(dollar_session.id)
 
-    session = sdk.v1.checkout.sessions.retrieve(checkout_session.id)
+    session = sdk.v1.checkout.sessions.retrieve(dollar_session.id)
     assert (session.status, session.payment_status) == ("complete", "unpaid")
     intent = sdk.v1.payment_intents.retrieve(session.payment_intent)
     assert intent.status == "requires_payment_method"
@@ -102,27 +102,27 @@ def test_row6_a_bank_debit_that_fails_leaves_the_session_unpaid(sim, sdk, checko
     assert sim.events[-1]["data"]["object"]["payment_status"] == "unpaid"
 
 
-def test_row6_a_debit_does_not_settle_before_its_time(sim, checkout_session):
-    sim.pay_delayed(checkout_session.id)
+def test_row6_a_debit_does_not_settle_before_its_time(sim, dollar_session):
+    sim.pay_delayed(dollar_session.id)
     sim.advance(sim.delayed_payment_seconds - 1)
-    assert sim.sessions[checkout_session.id]["payment_status"] == "unpaid"
+    assert sim.sessions[dollar_session.id]["payment_status"] == "unpaid"
     assert event_types(sim) == ["checkout.session.completed"]
 
 
 @pytest.mark.parametrize("account_succeeds, forced", [(True, False), (False, True)])
-def test_row6_settle_can_force_the_outcome(sim, checkout_session, account_succeeds, forced):
-    sim.pay_delayed(checkout_session.id, succeed=account_succeeds)
+def test_row6_settle_can_force_the_outcome(sim, dollar_session, account_succeeds, forced):
+    sim.pay_delayed(dollar_session.id, succeed=account_succeeds)
 
-    sim.settle(checkout_session.id, succeed=forced)
+    sim.settle(dollar_session.id, succeed=forced)
 
     expected = "paid" if forced else "unpaid"
-    assert sim.sessions[checkout_session.id]["payment_status"] == expected
+    assert sim.sessions[dollar_session.id]["payment_status"] == expected
     with pytest.raises(ValueError, match="no bank debit waiting"):
-        sim.settle(checkout_session.id)
+        sim.settle(dollar_session.id)
 
 
-def test_row6_the_page_settles_by_the_account_number_used(sim, checkout_session):
-    submit(checkout_session.url, "pay_by_bank_debit", account="000111111113")
+def test_row6_the_page_settles_by_the_account_number_used(sim, dollar_session):
+    submit(dollar_session.url, "pay_by_bank_debit", account="000111111113")
     sim.advance(sim.delayed_payment_seconds)
     assert event_types(sim)[-1] == "checkout.session.async_payment_failed"
 

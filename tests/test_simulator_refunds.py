@@ -79,9 +79,9 @@ def test_refunding_an_unknown_payment_intent_is_a_404(sdk):
     assert caught.value.param == "payment_intent"
 
 
-def test_a_payment_that_has_not_succeeded_cannot_be_refunded(sim, sdk, checkout_session):
-    sim.pay_delayed(checkout_session.id)
-    processing = sim.sessions[checkout_session.id]["payment_intent"]
+def test_a_payment_that_has_not_succeeded_cannot_be_refunded(sim, sdk, dollar_session):
+    sim.pay_delayed(dollar_session.id)
+    processing = sim.sessions[dollar_session.id]["payment_intent"]
 
     with pytest.raises(stripe.InvalidRequestError) as caught:
         refund(sdk, processing)

@@ -171,7 +171,7 @@ def test_time_passing_alone_gives_the_units_back(client, shirt, stripe_sim):
 
 
 def test_a_delayed_payment_holds_until_it_fails_then_gives_the_units_back(
-    client, shirt, stripe_sim
+    dollar_shop, client, shirt, stripe_sim
 ):
     check_out(client, shirt, 3)
     order = Order.objects.get()

@@ -72,7 +72,9 @@ def test_the_webhook_rereads_the_session_instead_of_trusting_the_event(
     assert Order.objects.get().status == "pending"
 
 
-def test_a_delayed_payment_is_processing_until_it_succeeds(client, pending_order, stripe_sim):
+def test_a_delayed_payment_is_processing_until_it_succeeds(
+    dollar_shop, client, pending_order, stripe_sim
+):
     stripe_sim.pay_delayed(pending_order.stripe_session_id, succeed=True)
     completed = event_for(stripe_sim, "checkout.session.completed", pending_order)
     assert deliver(client, completed).json()["outcome"] == "processing"
@@ -87,7 +89,9 @@ def test_a_delayed_payment_is_processing_until_it_succeeds(client, pending_order
     assert (order.status, order.payment_processing) == ("paid", False)
 
 
-def test_a_delayed_payment_that_fails_fails_the_order(client, pending_order, stripe_sim):
+def test_a_delayed_payment_that_fails_fails_the_order(
+    dollar_shop, client, pending_order, stripe_sim
+):
     stripe_sim.pay_delayed(pending_order.stripe_session_id, succeed=False)
     deliver(client, event_for(stripe_sim, "checkout.session.completed", pending_order))
     stripe_sim.settle(pending_order.stripe_session_id)

@@ -1,16 +1,19 @@
 """The simulator's pages in a real browser: every state passes axe-core and is labelled.
 
 The shop's journeys cover the card-only page; this one asks for an address and
-a phone, says what is missing, and pays by bank debit. No shop is involved.
+a phone, says what is missing, and pays by bank debit (a USD session: the only
+currency Stripe offers it in). No shop is involved.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
-from tests.simulator_support import session_params, shipping_params
+from tests.simulator_support import dollar_params, session_params, shipping_params
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +27,8 @@ def context_options() -> dict:
 def test_the_address_form_is_labelled_explains_problems_and_passes_axe(page, sim, sdk):
     # Back to the hosted page after paying: it then says what became of the payment.
     params = shipping_params("IN", "US") | {
-        "success_url": f"{sim.api_base}/pay/{{CHECKOUT_SESSION_ID}}"
+        "line_items": dollar_params()["line_items"],
+        "success_url": f"{sim.api_base}/pay/{{CHECKOUT_SESSION_ID}}",
     }
     session = sdk.v1.checkout.sessions.create(params=params)
     page.goto(session.url)
@@ -34,7 +38,7 @@ def test_the_address_form_is_labelled_explains_problems_and_passes_axe(page, sim
     assert axe_violations(page) == []
 
     page.get_by_label("City", exact=True).fill("")
-    page.get_by_role("button", name="Pay ₹1,300.00").click()
+    page.get_by_role("button", name="Pay $1,300.00").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Enter the city.")
     expect(page.get_by_label("City", exact=True)).to_have_attribute("aria-invalid", "true")
@@ -60,3 +64,14 @@ def test_the_dashboard_and_its_refund_form_pass_axe(page, sim, sdk):
 
     expect(page.get_by_role("status")).to_contain_text("Refunded ₹300.00")
     assert axe_violations(page) == []
+
+    page.get_by_label("Dispute reason").select_option("product_not_received")
+    page.get_by_role("button", name=f"Dispute {intent}").click()
+    expect(page.get_by_text(re.compile(r"dp_\w+: needs response"))).to_be_visible()
+
+    [dispute] = sim.disputes.values()
+    assert (dispute["status"], dispute["reason"]) == ("needs_response", "product_not_received")
+    expect(page.get_by_role("button", name=f"Lose {dispute['id']}")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name=f"Lose {dispute['id']}").click()
+    expect(page.get_by_text(f"{dispute['id']}: lost")).to_be_visible()
