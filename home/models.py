@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
+from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
@@ -15,6 +19,38 @@ from store import shopper, stock
 from store.forms import CheckoutForm, products_for_sale
 from store.gst.documents import registration
 from store.models import Order
+
+
+class RenderingVersion(models.Model):
+    """The version of everything the shared renderings show (home.shop_page), one row.
+
+    Kept in the database, where no cache eviction can reach it, as a random token:
+    a renewed version never equals one used before, even if the row is lost.
+    """
+
+    SINGLETON = 1
+
+    token = models.CharField(max_length=32)
+    renewed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def current(cls) -> str:
+        version, _ = cls.objects.get_or_create(pk=cls.SINGLETON, defaults={"token": _new_token()})
+        return version.token
+
+    @classmethod
+    def renew(cls) -> str:
+        token = _new_token()
+        if not cls.objects.filter(pk=cls.SINGLETON).update(token=token):
+            cls.objects.update_or_create(pk=cls.SINGLETON, defaults={"token": token})
+        return token
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
 
 
 class HomePage(Page):
@@ -31,24 +67,25 @@ class HomePage(Page):
     def serve(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
         """The page for this visitor, from a rendering shared by all (home.shop_page).
 
-        A form with errors (``checkout_form``) and previews of drafts are this
-        request's alone: rendered the same way, but never kept for others.
+        Wagtail has already routed the request and checked its view restrictions and
+        hooks. A form with errors (``checkout_form``) is this request's alone.
         """
-        shared = checkout_form is None and not getattr(request, "is_preview", False)
-        version = shop_page.current_version()
-        html = render_to_string(
-            self.get_template(request),
-            self.get_context(request, *args, checkout_form=checkout_form, **kwargs),
-            request=request,
-        )
-        lifetime = settings.STORE_PAGE_CACHE_SECONDS
-        if shared and (expiry := stock.next_hold_expiry()):
-            # A hold ends by itself, with no change to announce: stale from then on.
-            lifetime = min(lifetime, max((expiry - timezone.now()).total_seconds(), 0))
-        skeleton = shop_page.Skeleton.from_html(html, lifetime)
-        if shared:
-            shop_page.store(request.get_host(), version, skeleton)
-        return shop_page.respond(request, skeleton)
+
+        def build(rendering_request: HttpRequest) -> str:
+            context = self.get_context(
+                rendering_request, *args, checkout_form=checkout_form, **kwargs
+            )
+            return render_to_string(
+                self.get_template(rendering_request), context, request=rendering_request
+            )
+
+        if checkout_form is not None:
+            return shop_page.personal_response(request, build)
+        return shop_page.cached_rendering(request, self, build, lifetime=_until_a_hold_ends)
+
+    def get_view_restrictions(self):
+        """Wagtail's restrictions on this page, read once per rendering version when serving."""
+        return shop_page.view_restrictions(self, super().get_view_restrictions)
 
     def get_context(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -57,6 +94,14 @@ class HomePage(Page):
         context["prices_include_gst"] = registration() is not None
         context["visitor"] = shop_page.MARKERS
         return context
+
+
+def _until_a_hold_ends() -> float:
+    """A hold ends by itself, with no change to announce: the rendering is stale from then on."""
+    expiry = stock.next_hold_expiry()
+    if expiry is None:
+        return settings.STORE_PAGE_CACHE_SECONDS
+    return max((expiry - timezone.now()).total_seconds(), 0)
 
 
 def my_orders(request) -> list[Order]:

@@ -1,20 +1,21 @@
-"""Every change to what the shop page shows makes its shared rendering stale (home.shop_page).
+"""Every change to what the shop pages show, or to how Wagtail serves them, renews the
+rendering version (home.shop_page).
 
 Saves and deletes of products, images, pages and the GST settings (prices say whether
-they include GST), publishing, and the store's own
-announcement for changes made with UPDATEs (units held, released or sold). Each
-invalidates once the transaction commits, so no worker caches the page as it was
-just before the change. A change to one of a browser's orders renews that
-browser's My Orders.
+they include GST), publishing and moving pages, sites and view restrictions (serving
+remembers both per version), and the store's own announcement for changes made with
+UPDATEs (units held, released or sold). Each renews once the transaction commits, so
+no worker keeps the page as it was just before the change. A change to one of a
+browser's orders renews that browser's My Orders.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.images import get_image_model
-from wagtail.models import Page
-from wagtail.signals import page_published, page_unpublished
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from home import shop_page
 from store.models import GSTSettings, Product
@@ -25,10 +26,11 @@ def invalidate_after_commit(**kwargs) -> None:
     transaction.on_commit(shop_page.invalidate)
 
 
-for model in (Product, get_image_model(), GSTSettings):
+for model in (Product, get_image_model(), GSTSettings, Site, PageViewRestriction):
     post_save.connect(invalidate_after_commit, sender=model, weak=False)
     post_delete.connect(invalidate_after_commit, sender=model, weak=False)
-for signal in (page_published, page_unpublished):
+m2m_changed.connect(invalidate_after_commit, sender=PageViewRestriction.groups.through, weak=False)
+for signal in (page_published, page_unpublished, post_page_move):
     signal.connect(invalidate_after_commit, weak=False)
 post_delete.connect(invalidate_after_commit, sender=Page, weak=False)
 availability_changed.connect(shop_page.invalidate, weak=False)

@@ -6,7 +6,7 @@ import environ
 import pytest
 import redis
 import stripe
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from home import shop_page
@@ -40,6 +40,7 @@ def make_product(
 def empty_cache():
     """Rate-limit counters and the shop page's rendering start afresh in every test."""
     cache.clear()
+    caches[shop_page.PAGE_CACHE].clear()
     shop_page.forget_worker_copy()
 
 
@@ -121,17 +122,25 @@ def mail_server(running_mail_server, settings):
 
 @pytest.fixture(params=["embedded", "redis"])
 def shared_cache(request, tmp_path, settings) -> dict[str, str]:
-    """The cache the servers share (CACHE_URL), used by this test too: the embedded default
-    (files on this machine) or Redis. Changes made here invalidate what they cached."""
+    """The caches the servers share, used by this test too: the embedded defaults (files on
+    this machine; renderings in each process) or Redis for both (CACHE_URL and
+    STORE_PAGE_CACHE_URL). Changes made here invalidate what they cached."""
+    page_cache = settings.CACHES[shop_page.PAGE_CACHE]
     if request.param == "embedded":
         url = f"filecache://{tmp_path / 'cache'}"
+        variables = {"CACHE_URL": url}
     else:
         if reason := redis_missing_reason():
             pytest.skip(reason)
         redis.Redis.from_url(REDIS_URL).flushdb()
         url = REDIS_URL
-    settings.CACHES = {"default": environ.Env.cache_url_config(url)}
-    return {"CACHE_URL": url}
+        page_cache = environ.Env.cache_url_config(url)
+        variables = {"CACHE_URL": url, "STORE_PAGE_CACHE_URL": url}
+    settings.CACHES = {
+        "default": environ.Env.cache_url_config(url),
+        shop_page.PAGE_CACHE: page_cache,
+    }
+    return variables
 
 
 @pytest.fixture

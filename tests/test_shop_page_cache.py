@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -173,12 +174,39 @@ def test_every_change_the_shop_makes_shows_at_once(products, stripe_sim):
     assert "Only 1 left" in page(other).text
 
 
-def test_the_version_is_shared_so_every_worker_sees_a_change(products, settings):
-    settings.STORE_PAGE_VERSION_CHECK_SECONDS = 0.2
+def price_of(name: str) -> str:
+    for card in page(Client()).select(".product-card"):
+        if card.select_one(".product-name").text == name:
+            return card.select_one(".product-price").text
+    raise AssertionError(f"{name} is not on the shop page")
+
+
+def test_a_lost_cache_never_brings_an_old_price_back(products):
+    shirt = Product.objects.get(name="T-Shirt")
+    assert price_of("T-Shirt") == "₹500.00"
+    shirt.price = 51000
+    shirt.save()
+    assert price_of("T-Shirt") == "₹510.00"
+
+    # Every key of every cache goes (eviction, a restart, a flush); this worker's memory stays.
+    for alias in caches:
+        caches[alias].clear()
+    shirt.price = 52000
+    shirt.save()
+
+    assert price_of("T-Shirt") == "₹520.00"
+
+
+def test_a_rendering_is_only_trusted_for_the_version_it_was_built_for(products):
     page(Client())
     version = shop_page.current_version()
-    shop_page.forget_worker_copy()  # as another worker process would start
+    key = next(iter(shop_page._worker.memory.skeletons.entries))
+    stale = caches[shop_page.PAGE_CACHE].get(key)
+    Product.objects.filter(name="T-Shirt").update(price=53000)
+    behind_the_shops_back()
+    new_version = shop_page.current_version()
+    # A cache that hands back an old rendering under the new version's key is not believed.
+    caches[shop_page.PAGE_CACHE].set(key.replace(version, new_version), stale)
 
-    shop_page.invalidate()
-
-    assert shop_page.current_version() == version + 1
+    assert version != new_version
+    assert price_of("T-Shirt") == "₹530.00"

@@ -14,6 +14,7 @@ from mysite.settings.environment import (
     logging_config,
     media_origins,
     media_storage_config,
+    page_cache_config,
 )
 
 PROJECT_DIR = BASE_DIR / "mysite"
@@ -67,8 +68,8 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # After everything that reads the request, as django-axes asks.
     "axes.middleware.AxesMiddleware",
-    # Innermost: answers "/" from the shared rendering; everything above still applies.
-    "home.shop_page.ShopPageMiddleware",
+    # Wagtail's site for the host, remembered per rendering version (home.shop_page).
+    "home.shop_page.KnownSitesMiddleware",
 ]
 
 ROOT_URLCONF = "mysite.urls"
@@ -93,7 +94,11 @@ TEMPLATES = [
 
 DATABASES = {"default": database_config(sqlite_path=BASE_DIR / "db.sqlite3")}
 # Shared by every worker: CACHE_URL (redis://… for several servers), else files on this machine.
-CACHES = {"default": cache_config(default_dir=BASE_DIR / ".cache")}
+CACHES = {
+    "default": cache_config(default_dir=BASE_DIR / ".cache"),
+    # The shop pages' shared renderings (home.shop_page), apart from everything else.
+    "page": page_cache_config(),
+}
 # Sessions read from that cache and written through to the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -204,7 +209,8 @@ STORE_EMAIL_RETRY_SECONDS = env.float("STORE_EMAIL_RETRY_SECONDS", default=60)
 # A mail server that refuses an email permanently (5xx) this many times: stop, flag it.
 STORE_EMAIL_MAX_REFUSALS = env.int("STORE_EMAIL_MAX_REFUSALS", default=3)
 # The shop page's shared rendering (home.shop_page): kept at most this long, and each worker
-# looks for a newer version this often, so changes show everywhere within about a second.
+# reads the rendering version from the database this often, so changes show everywhere
+# within about a second.
 STORE_PAGE_CACHE_SECONDS = env.int("STORE_PAGE_CACHE_SECONDS", default=300)
 STORE_PAGE_VERSION_CHECK_SECONDS = 1.0
 # Retention (manage.py prune_old_data, store.retention): days kept before deletion. Paid

@@ -68,6 +68,23 @@ def cache_config(default_dir: Path) -> dict:
     }
 
 
+# The embedded page cache's size: skeletons of each page at the latest versions, per process.
+PAGE_CACHE_ENTRIES = 500
+
+
+def page_cache_config() -> dict:
+    """``STORE_PAGE_CACHE_URL`` (``redis://…`` so several servers share renderings), else
+    each worker process's memory, at most PAGE_CACHE_ENTRIES renderings (least recently
+    used go first). Its own alias: sessions and rate limits cannot push a rendering out."""
+    if env.str("STORE_PAGE_CACHE_URL", default=""):
+        return env.cache_url("STORE_PAGE_CACHE_URL")
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "shop-page-renderings",
+        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
+    }
+
+
 def media_storage_config() -> dict:
     """Where uploads (product photos, renditions) go: this machine's disk by default, or an
     S3-compatible bucket named by ``AWS_STORAGE_BUCKET_NAME``, which every server sees.
