@@ -1,5 +1,6 @@
-"""Two shop servers (gunicorn, two workers each) sharing a cache: a published change shows on
-both within 2 seconds, a draft on neither. Run with the embedded cache and with Redis."""
+"""Two shop servers (gunicorn, two workers each) sharing a database and a cache: a published
+change shows on both within 2 seconds, a draft on neither, and a lost cache never brings an
+old page back. Run with the embedded caches and with Redis."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 
@@ -119,6 +121,32 @@ def test_published_changes_show_everywhere_within_two_seconds(servers, products)
     image = Image.objects.create(title="Shirt photo", file=get_test_image_file())
     editor.edit_product(Product.objects.get(pk=shirt.pk), publish=True, image=str(image.pk))
     assert seconds_until(lambda: bool(shop(second).select("img.product-image"))) < WITHIN
+
+
+def shown_prices(urls: tuple[str, ...], name: str) -> set[str]:
+    return {dict(cards(url))[name] for url in urls}
+
+
+def test_a_change_made_in_another_process_shows_everywhere_and_stays(servers, products):
+    """The version lives in the database: a change made in this process (not a server) reaches
+    every server's workers. With every cache key deleted first, the version still moves on
+    to one never used before, so no rendering kept anywhere can pass for the new page."""
+    shirt = Product.objects.get(pk=products[0].pk)
+    shirt.price = 51000
+    shirt.save()
+    assert seconds_until(lambda: shown_prices(servers, "T-Shirt") == {"₹510.00"}) < WITHIN
+
+    for alias in caches:  # eviction, a flush, a restarted Redis: every key is gone
+        caches[alias].clear()
+    shirt.price = 52000
+    shirt.save()
+    changed = time.monotonic()
+
+    assert seconds_until(lambda: "₹520.00" in shown_prices(servers, "T-Shirt")) < WITHIN
+    # Every worker has had its chance to see the new version: from now on, only the new price.
+    time.sleep(max(changed + WITHIN - time.monotonic(), 0))
+    for _ in range(40):
+        assert shown_prices(servers, "T-Shirt") == {"₹520.00"}
 
 
 def test_a_saved_draft_shows_nowhere(servers, products):
