@@ -61,6 +61,7 @@ INSPECT_FIELDS = [
     "shipping_address",
     "fulfilment",
     "refunds",
+    "disputes",
     "tax_documents",
     "emails",
     "created_at",
@@ -138,6 +139,7 @@ class OrderInspectView(InspectView):
         "shipping_address": "Shipping address",
         "fulfilment": "Fulfilment",
         "refunds": "Refunds",
+        "disputes": "Disputes",
         "tax_documents": "GST documents",
         "emails": "Emails",
     }
@@ -175,6 +177,9 @@ class OrderInspectView(InspectView):
     def get_refunds_display_value(self):
         return render_to_string("store/admin/order_refunds.html", {"order": self.object})
 
+    def get_disputes_display_value(self):
+        return render_to_string("store/admin/order_disputes.html", {"order": self.object})
+
     def get_tax_documents_display_value(self):
         return tax_documents(self.object)
 
@@ -191,6 +196,7 @@ class OrderInspectView(InspectView):
             "left_to_refund": money.format_amount(left, order.currency),
             "can_fulfil": can_fulfil(self.request.user) and may_ship,
             "ship_form": ShipForm(),
+            "not_shippable_because": fulfilment.why_not_shippable(order),
             "can_refund": can_refund(self.request.user) and may_refund,
             "refund_form": new_refund_form(outstanding),
         }
