@@ -152,6 +152,13 @@ class Order(models.Model):
         return "Refunded" if self.amount_refunded >= self.amount_total else "Partially refunded"
 
     @property
+    def payment_display(self) -> str:
+        """The status as staff read it: "Refunded" or "Partially refunded" in place of "Paid"."""
+        if self.status == self.Status.PAID and self.refund_state:
+            return self.refund_state
+        return self.get_status_display()
+
+    @property
     def total_in_major_units(self) -> Decimal:
         """1250.00 for ₹1,250.00: for exports that spreadsheets can sum."""
         return money.to_major(self.amount_total, self.currency)
