@@ -36,18 +36,23 @@ from django.utils import timezone
 from django_tasks import task
 
 from store.gst import attachments
-from store.models import Order, OrderEmail, Refund
+from store.models import Dispute, Order, OrderEmail, Refund
 from store.plain_text import header_safe
 from store.signals import announce_after_commit, order_email_outcome
 
 logger = logging.getLogger(__name__)
 
+# Emails to the shop's staff (STORE_ORDER_NOTIFY_EMAILS); the others go to the customer.
+STAFF_KINDS = (OrderEmail.Kind.NEW_ORDER, OrderEmail.Kind.DISPUTE)
 # Pauses between attempts double from STORE_EMAIL_RETRY_SECONDS up to this.
 LONGEST_RETRY_PAUSE = timedelta(hours=1)
 
 
-def queue(order: Order, kind: str, *, refund: Refund | None = None) -> OrderEmail | None:
-    """Owe an email of ``kind`` about ``order`` (and ``refund``), once; None if nobody to tell.
+def queue(
+    order: Order, kind: str, *, refund: Refund | None = None, dispute: Dispute | None = None
+) -> OrderEmail | None:
+    """Owe an email of ``kind`` about ``order`` (and ``refund`` or ``dispute``), once; None if
+    nobody to tell.
 
     Call inside the transaction that made the change the email reports. An
     address that is not one mailbox (``a,b@evil.com``) is recorded, given up at
@@ -57,14 +62,15 @@ def queue(order: Order, kind: str, *, refund: Refund | None = None) -> OrderEmai
     if not recipients:
         return None
     refused = [address for address in recipients if not is_one_mailbox(address)]
-    defaults = {"kind": kind, "to": ", ".join(recipients), "refund": refund}
+    defaults = {"kind": kind, "to": ", ".join(recipients), "refund": refund, "dispute": dispute}
     if refused:
         defaults |= {
             "gave_up_at": timezone.now(),
             "last_error": f"Not sent: not one email address: {', '.join(refused)}"[:2000],
         }
+    about = refund or dispute
     email, created = OrderEmail.objects.get_or_create(
-        order=order, key=f"{kind}:{refund.pk}" if refund else kind, defaults=defaults
+        order=order, key=f"{kind}:{about.pk}" if about else kind, defaults=defaults
     )
     if created and refused:
         logger.warning(
@@ -90,7 +96,7 @@ def is_one_mailbox(address: str) -> bool:
 
 
 def _recipients(order: Order, kind: str) -> list[str]:
-    if kind == OrderEmail.Kind.NEW_ORDER:
+    if kind in STAFF_KINDS:
         return list(settings.STORE_ORDER_NOTIFY_EMAILS)
     # Invisible characters (a right-to-left override, say) are not part of anyone's address.
     address = header_safe(order.customer_email)
@@ -101,7 +107,7 @@ def _recipients(order: Order, kind: str) -> list[str]:
 def send_order_email(email_id: int) -> str:
     """Send one owed email; on a mail server failure, schedule the next try and fail loudly,
     unless the server refused it for good often enough: then flag it and stop."""
-    email = OrderEmail.objects.select_related("order", "refund").get(pk=email_id)
+    email = OrderEmail.objects.select_related("order", "refund", "dispute").get(pk=email_id)
     if email.sent_at:
         return "already sent"
     if email.gave_up_at:
@@ -188,6 +194,7 @@ def message(email: OrderEmail) -> EmailMultiAlternatives:
         "attached": [name for name, _, _ in documents],
         "order": order,
         "refund": email.refund,
+        "dispute": email.dispute,
         "lines": list(order.lines.all()),
         "store_name": settings.WAGTAIL_SITE_NAME,
         "shop_url": f"{base_url}/",

@@ -32,6 +32,25 @@ def ship(
     return True
 
 
+def why_not_shippable(order: Order) -> str | None:
+    """Why ``order`` cannot be marked shipped now, in words for staff; None if it can.
+
+    Explains a refusal after the fact: ``Order.mark_shipped``'s conditional UPDATE decides.
+    """
+    if order.status != Order.Status.PAID:
+        return "it is not paid"
+    if order.fulfilment != Order.Fulfilment.UNFULFILLED:
+        return "it has already shipped"
+    if order.disputed:
+        return (
+            "its payment is disputed: the cardholder's bank may take the money back, "
+            "so wait for the dispute's outcome (on the order's page)"
+        )
+    if order.refund_state == "Refunded":
+        return "it is fully refunded"
+    return None
+
+
 def deliver(order: Order, *, user: AbstractBaseUser) -> bool:
     with transaction.atomic():
         if not order.mark_delivered():

@@ -63,7 +63,7 @@ class OrderFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Order
-        fields = ["status", "fulfilment", "needs_attention"]
+        fields = ["status", "fulfilment", "needs_attention", "disputed"]
 
 
 def search(queryset: QuerySet, text: str) -> QuerySet:

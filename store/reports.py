@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from store import money
-from store.models import Order, OrderEmail
+from store.models import Dispute, Order, OrderEmail
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class SalesSummary:
     needs_attention: int
     # Emails the shop stopped trying to send (refused for good, or not one address).
     emails_given_up: int
+    # Disputes waiting for the shop's evidence.
+    disputes_needing_response: int
 
     @property
     def display_revenue_today(self) -> str:
@@ -35,8 +38,8 @@ class SalesSummary:
 
 
 def sales_summary(now: datetime | None = None) -> SalesSummary:
-    """Paid orders and revenue net of refunds, today and in the last 7 days (shop time zone),
-    and what waits.
+    """Paid orders and revenue net of refunds and lost disputes, today and in the last 7 days
+    (shop time zone), and what waits.
 
     Read straight from the orders, through indexes that hold only what the panel counts:
     the paid orders by ``paid_at`` (a partial index), the pending ones and the flagged ones.
@@ -47,9 +50,18 @@ def sales_summary(now: datetime | None = None) -> SalesSummary:
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=6)
     currency = settings.STORE_CURRENCY
-    # Revenue is what was kept: each order's total less what was refunded of it.
-    kept = F("amount_total") - F("amount_refunded")
-    this_week = Order.objects.filter(status=Order.Status.PAID, paid_at__gte=week)
+    # Revenue is what was kept: each order's total less what was refunded of it and what a
+    # lost dispute gave back to the cardholder (never below nothing).
+    lost = (
+        Dispute.objects.filter(order=OuterRef("pk"), status=Dispute.Status.LOST)
+        .values("order")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    this_week = Order.objects.filter(status=Order.Status.PAID, paid_at__gte=week).annotate(
+        kept=Greatest(F("amount_total") - F("amount_refunded") - Coalesce(Subquery(lost), 0), 0)
+    )
+    kept = F("kept")
     figures = this_week.filter(currency=currency).aggregate(
         paid_today=Count("pk", filter=Q(paid_at__gte=today)),
         revenue_today=Sum(kept, filter=Q(paid_at__gte=today), default=0),
@@ -61,5 +73,8 @@ def sales_summary(now: datetime | None = None) -> SalesSummary:
         pending=Order.objects.filter(status=Order.Status.PENDING).count(),
         needs_attention=Order.objects.filter(needs_attention=True).count(),
         emails_given_up=OrderEmail.objects.filter(gave_up_at__isnull=False).count(),
+        disputes_needing_response=Dispute.objects.filter(
+            status__in=[Dispute.Status.NEEDS_RESPONSE, Dispute.Status.WARNING_NEEDS_RESPONSE]
+        ).count(),
         **figures,
     )

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from wagtail.models import ModelLogEntry
 
-from store.models import Order, OrderEmail
+from store.models import Dispute, Order, OrderEmail
 from tests.admin_pages import admin_messages, staff_client
 from tests.test_orders_admin import listing_numbers, make_order
 
@@ -169,9 +169,101 @@ def test_bulk_mark_shipped(fulfiller, paid):
 def test_bulk_mark_shipped_is_not_offered_or_done_without_the_permission(viewer, paid):
     listing = BeautifulSoup(viewer.get(ORDERS).content, "html.parser")
     assert not listing.select("input[data-bulk-action-checkbox]")
-    viewer.post(f"/admin/bulk/store/order/mark_shipped/?id={paid.pk}")
+    url = f"/admin/bulk/store/order/mark_shipped/?id={paid.pk}"
+
+    assert viewer.get(url).status_code == 403
+    response = viewer.post(url, follow=True)
+
+    assert response.status_code == 403
+    assert admin_messages(response) == []
     paid.refresh_from_db()
     assert paid.fulfilment == "unfulfilled"
+    assert not OrderEmail.objects.filter(kind="shipped").exists()
+
+
+def refunded(amount_refunded: int) -> Order:
+    return make_order("paid", amount=130000, amount_refunded=amount_refunded)
+
+
+def disputed() -> Order:
+    order = make_order("paid", disputed=True, needs_attention=True)
+    Dispute.objects.create(
+        order=order,
+        stripe_dispute_id="dp_test_1",
+        status="needs_response",
+        reason="fraudulent",
+        amount=order.amount_total,
+        currency="inr",
+    )
+    return order
+
+
+def test_bulk_mark_shipped_skips_refunded_and_disputed_orders_and_says_why(fulfiller, paid):
+    partly, fully, contested = refunded(30000), refunded(130000), disputed()
+    ids = "".join(f"&id={order.pk}" for order in (paid, partly, fully, contested))
+    url = f"/admin/bulk/store/order/mark_shipped/?next={ORDERS}{ids}"
+    confirm = BeautifulSoup(fulfiller.get(url).content, "html.parser").text
+    assert f"{fully}: Refunded, not shipped: skipped, it is fully refunded" in " ".join(
+        confirm.split()
+    )
+
+    response = fulfiller.post(url, follow=True)
+
+    assert admin_messages(response) == [
+        "2 orders marked shipped; their customers have been emailed.",
+        f"Not marked shipped: {fully} (it is fully refunded); {contested} (its payment is "
+        "disputed: the cardholder's bank may take the money back, so wait for the dispute's "
+        "outcome (on the order's page)).",
+    ]
+    statuses = dict(Order.objects.values_list("pk", "fulfilment"))
+    assert statuses == {
+        paid.pk: "shipped",
+        partly.pk: "shipped",
+        fully.pk: "unfulfilled",
+        contested.pk: "unfulfilled",
+    }
+    shipped_notices = OrderEmail.objects.filter(kind="shipped")
+    assert sorted(shipped_notices.values_list("order_id", flat=True)) == [paid.pk, partly.pk]
+
+
+@pytest.mark.parametrize(
+    "make, reason",
+    [(lambda: refunded(130000), "it is fully refunded"), (disputed, "its payment is disputed")],
+)
+def test_a_refunded_or_disputed_order_cannot_be_shipped_and_says_why(fulfiller, make, reason):
+    order = make()
+    page = BeautifulSoup(fulfiller.get(page_of(order)).content, "html.parser")
+    assert not page.find("button", string="Mark shipped")
+    assert f"This order cannot be marked shipped: {reason}" in page.text
+
+    response = ship(fulfiller, order, carrier="Blue Dart")
+
+    assert admin_messages(response)[0].startswith(f"{order} was not marked shipped: {reason}")
+    order.refresh_from_db()
+    assert (order.fulfilment, order.carrier) == ("unfulfilled", "")
+    assert not OrderEmail.objects.filter(kind="shipped").exists()
+
+
+def test_the_listing_and_the_page_say_refunded_instead_of_paid(fulfiller, paid):
+    partly, fully = refunded(30000), refunded(130000)
+    listing = BeautifulSoup(fulfiller.get(ORDERS).content, "html.parser")
+    headings = [th.text.strip() for th in listing.select("table.listing thead th")]
+    status = headings.index("Status")
+    shown = {
+        row.select("td")[headings.index("Order")].text.strip(): row.select("td")[
+            status
+        ].text.strip()
+        for row in listing.select("table.listing tbody tr")
+    }
+    assert shown == {
+        str(paid.number): "Paid",
+        str(partly.number): "Partially refunded",
+        str(fully.number): "Refunded",
+    }
+    for order, expected in ((paid, "Paid"), (partly, "Partially refunded"), (fully, "Refunded")):
+        page = BeautifulSoup(fulfiller.get(page_of(order)).content, "html.parser")
+        label = page.find("dt", string="Status")
+        assert label.find_next_sibling("dd").text.strip() == expected
 
 
 # Each request commits, as in production, so the shopper's page hears of every change.

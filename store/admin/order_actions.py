@@ -79,7 +79,11 @@ class ShipOrder(FulfilmentAction):
                 error for errors in form.errors.values() for error in errors
             )
             return False
-        return fulfilment.ship(order, user=self.request.user, **form.cleaned_data)
+        if fulfilment.ship(order, user=self.request.user, **form.cleaned_data):
+            return True
+        if reason := fulfilment.why_not_shippable(order):
+            self.refused = "{order} was not marked shipped: " + reason + "."
+        return False
 
 
 class DeliverOrder(FulfilmentAction):

@@ -8,11 +8,14 @@ undo, and to refund. "Mark shipped" also works on many orders at once.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 from django.utils.translation import ngettext
+from django.views.defaults import permission_denied
+from wagtail.admin import messages
 from wagtail.admin.ui.tables import (
     BooleanColumn,
     BulkActionsCheckboxColumn,
@@ -38,6 +41,7 @@ from store.admin.exports import (
 from store.admin.gst import AdminOrderDocument, tax_documents
 from store.admin.large_listings import LargeListingMixin
 from store.admin.order_actions import (
+    FULFIL_PERMISSION,
     DeliverOrder,
     ShipForm,
     ShipOrder,
@@ -61,6 +65,7 @@ INSPECT_FIELDS = [
     "shipping_address",
     "fulfilment",
     "refunds",
+    "disputes",
     "tax_documents",
     "emails",
     "created_at",
@@ -138,12 +143,16 @@ class OrderInspectView(InspectView):
         "shipping_address": "Shipping address",
         "fulfilment": "Fulfilment",
         "refunds": "Refunds",
+        "disputes": "Disputes",
         "tax_documents": "GST documents",
         "emails": "Emails",
     }
 
     def get_field_label(self, field_name, field):
         return self.LABELS.get(field_name) or super().get_field_label(field_name, field)
+
+    def get_status_display_value(self):
+        return self.object.payment_display
 
     def get_needs_attention_display_value(self):
         return self.object.attention_reason if self.object.needs_attention else "No"
@@ -175,6 +184,9 @@ class OrderInspectView(InspectView):
     def get_refunds_display_value(self):
         return render_to_string("store/admin/order_refunds.html", {"order": self.object})
 
+    def get_disputes_display_value(self):
+        return render_to_string("store/admin/order_disputes.html", {"order": self.object})
+
     def get_tax_documents_display_value(self):
         return tax_documents(self.object)
 
@@ -191,6 +203,7 @@ class OrderInspectView(InspectView):
             "left_to_refund": money.format_amount(left, order.currency),
             "can_fulfil": can_fulfil(self.request.user) and may_ship,
             "ship_form": ShipForm(),
+            "not_shippable_because": fulfilment.why_not_shippable(order),
             "can_refund": can_refund(self.request.user) and may_refund,
             "refund_form": new_refund_form(outstanding),
         }
@@ -222,7 +235,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
     inspect_view_fields = INSPECT_FIELDS
     list_display = [
         Column("number", label="Order", sort_key="pk"),
-        StatusTagColumn("get_status_display", label="Status", sort_key="status"),
+        StatusTagColumn("payment_display", label="Status", sort_key="status"),
         Column("get_fulfilment_display", label="Fulfilment", sort_key="fulfilment"),
         BooleanColumn("needs_attention", label="Needs attention"),
         Column("display_total", label="Total", sort_key="amount_total"),
@@ -256,7 +269,12 @@ class OrderViewSet(ReadOnlyModelViewSet):
 
 
 class MarkShippedBulkAction(BulkAction):
-    """Ship many paid orders at once (without tracking numbers; add those one by one)."""
+    """Ship many paid orders at once (without tracking numbers; add those one by one).
+
+    Behind the fulfilment permission like the single action (403 without it). Orders
+    that cannot ship (unpaid, shipped, disputed, fully refunded) are skipped, each named
+    with the reason in the result.
+    """
 
     display_name = "Mark shipped"
     action_type = "mark_shipped"
@@ -265,18 +283,45 @@ class MarkShippedBulkAction(BulkAction):
     models = [Order]
     action_priority = 10
 
+    def __init__(self, request, model):
+        super().__init__(request, model)
+        self.skipped: list[tuple[Order, str]] = []
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_fulfil(request.user):
+            return permission_denied(request, PermissionDenied(f"Needs {FULFIL_PERMISSION}."))
+        return super().dispatch(request, *args, **kwargs)
+
     def check_perm(self, order: Order) -> bool:
         return can_fulfil(self.request.user)
 
+    def object_context(self, order: Order) -> dict:
+        return {"item": order, "not_shippable_because": fulfilment.why_not_shippable(order)}
+
     def get_execution_context(self):
-        return {"user": self.request.user}
+        return {"user": self.request.user, "skipped": self.skipped}
 
     @classmethod
-    def execute_action(cls, objects, user=None, **kwargs):
-        shipped = sum(fulfilment.ship(order, user=user) for order in objects)
+    def execute_action(cls, objects, user=None, skipped=None, **kwargs):
+        shipped = 0
+        for order in objects:
+            if fulfilment.ship(order, user=user):
+                shipped += 1
+            elif skipped is not None:
+                skipped.append((order, fulfilment.why_not_shippable(order) or "it changed"))
         return shipped, 0
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if self.skipped:
+            skipped = sorted(self.skipped, key=lambda item: item[0].pk)
+            reasons = "; ".join(f"{order} ({reason})" for order, reason in skipped)
+            messages.warning(self.request, f"Not marked shipped: {reasons}.")
+        return response
+
     def get_success_message(self, num_parent_objects, num_child_objects):
+        if not num_parent_objects:
+            return None
         return ngettext(
             "%(count)d order marked shipped; its customer has been emailed.",
             "%(count)d orders marked shipped; their customers have been emailed.",

@@ -1,5 +1,6 @@
-"""The store's state: products (Wagtail snippets), orders and their lines, the emails and
-refunds they lead to, the GST invoices and credit notes issued for them, and Stripe's events.
+"""The store's state: products (Wagtail snippets), orders and their lines, the emails,
+refunds and disputes they lead to, the GST invoices and credit notes issued for them, and
+Stripe's events.
 
 Amounts are integers in the store currency's minor unit (paise for INR);
 ``store.money`` converts at the edges. Admin configuration lives in
@@ -7,6 +8,7 @@ Amounts are integers in the store currency's minor unit (paise for INR);
 """
 
 from store.models.catalogue import Product
+from store.models.disputes import Dispute, EarlyFraudWarning
 from store.models.emails import OrderEmail
 from store.models.events import WebhookEvent
 from store.models.exports import OrderExport
@@ -26,7 +28,9 @@ __all__ = [
     "CUSTOMER_FIELDS",
     "CreditNote",
     "CreditNoteLine",
+    "Dispute",
     "DocumentSeries",
+    "EarlyFraudWarning",
     "GSTSettings",
     "Invoice",
     "InvoiceLine",

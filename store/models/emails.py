@@ -21,11 +21,16 @@ class OrderEmail(models.Model):
         NEW_ORDER = "new_order", "New order (to staff)"
         SHIPPED = "shipped", "Shipped notice"
         REFUND = "refund", "Refund notice"
+        DISPUTE = "dispute", "Dispute opened (to staff)"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     # The refund a refund notice is about (one notice per refund).
     refund = models.ForeignKey(
         "store.Refund", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The dispute a staff alert is about (one alert per dispute).
+    dispute = models.ForeignKey(
+        "store.Dispute", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # Which change it reports: the kind, or the kind and the object (one per refund).

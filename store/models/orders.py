@@ -86,6 +86,10 @@ class Order(models.Model):
     # arrived for an order that had ended. Set by the payment flow, cleared by nobody.
     needs_attention = models.BooleanField(default=False, db_index=True)
     attention_reason = models.CharField("needs attention because", max_length=255, blank=True)
+    # The cardholder's bank disputes the payment (open, lost or prevented): it must not ship.
+    # Kept with the order's disputes (store.payments.disputes) so shipping is one
+    # conditional UPDATE on this row.
+    disputed = models.BooleanField(default=False)
     # The shopper cancelled while Stripe could not be reached: reconcile closes the session.
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     # When the Checkout Session expires; until then a pending order holds its units.
@@ -113,6 +117,10 @@ class Order(models.Model):
             models.Index(fields=["amount_total", "id"], name="store_order_total_sort"),
             # The admin's search by PaymentIntent id (the session id is unique already).
             models.Index(fields=["stripe_payment_intent_id"], name="store_order_payment_intent"),
+            # The listing's "Disputed" filter: few orders, so a partial index.
+            models.Index(
+                fields=["id"], condition=models.Q(disputed=True), name="store_order_disputed"
+            ),
             # The sales panel's paid orders of the last days (store.reports).
             models.Index(
                 fields=["paid_at"],
@@ -142,6 +150,13 @@ class Order(models.Model):
         if not self.amount_refunded:
             return ""
         return "Refunded" if self.amount_refunded >= self.amount_total else "Partially refunded"
+
+    @property
+    def payment_display(self) -> str:
+        """The status as staff read it: "Refunded" or "Partially refunded" in place of "Paid"."""
+        if self.status == self.Status.PAID and self.refund_state:
+            return self.refund_state
+        return self.get_status_display()
 
     @property
     def total_in_major_units(self) -> Decimal:
@@ -231,10 +246,15 @@ class Order(models.Model):
         return self._settled(updated)
 
     def mark_shipped(self, *, carrier: str = "", tracking_number: str = "") -> bool:
-        """A paid order not shipped yet -> shipped, with what the carrier calls it."""
+        """A paid order not shipped yet, neither disputed nor fully refunded -> shipped, with what
+        the carrier calls it."""
         now = timezone.now()
         updated = Order.objects.filter(
-            pk=self.pk, status=self.Status.PAID, fulfilment=self.Fulfilment.UNFULFILLED
+            pk=self.pk,
+            status=self.Status.PAID,
+            fulfilment=self.Fulfilment.UNFULFILLED,
+            disputed=False,
+            amount_refunded__lt=models.F("amount_total"),
         ).update(
             fulfilment=self.Fulfilment.SHIPPED,
             carrier=carrier,

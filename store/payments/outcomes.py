@@ -25,6 +25,7 @@ class Outcome(enum.StrEnum):
     # Stripe has no such object and neither has the shop: acknowledged, never retried.
     UNKNOWN = "unknown"
     REFUND_RECORDED = "refund_recorded"
+    DISPUTE_RECORDED = "dispute_recorded"
 
 
 class PaymentError(Exception):

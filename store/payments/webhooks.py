@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from store.models import Order, Refund, WebhookEvent
-from store.payments import event_body
+from store.payments import disputes, event_body
 from store.payments.finalize import fulfill_checkout
 from store.payments.outcomes import InvalidWebhook, NotAtStripe, Outcome, PaymentError
 from store.payments.refunds import record_refund, record_refunds_of_charge
@@ -69,7 +69,12 @@ def handle_event(event: stripe.Event) -> Outcome:
     redelivery after success is a no-op, and a failure rolls both back (the
     error is then kept on the row in a separate transaction) so Stripe retries.
     """
+    if WebhookEvent.objects.filter(event_id=event.id, processed_at__isnull=False).exists():
+        return Outcome.DUPLICATE
+    # Stripe reads an event needs happen here, before the transaction: no lock waits on Stripe.
+    fetch = FETCH_FIRST.get(event.type)
     try:
+        fetched = fetch(event.data.object) if fetch else event.data.object
         with transaction.atomic():
             record, _ = WebhookEvent.objects.select_for_update().get_or_create(
                 event_id=event.id,
@@ -78,7 +83,7 @@ def handle_event(event: stripe.Event) -> Outcome:
             if record.processed_at:
                 return Outcome.DUPLICATE
             handler = EVENT_HANDLERS.get(event.type)
-            outcome = handler(event.data.object) if handler else Outcome.IGNORED
+            outcome = handler(fetched) if handler else Outcome.IGNORED
             record.processed_at = timezone.now()
             record.outcome = outcome.value
             record.attempts += 1
@@ -133,6 +138,14 @@ EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
     "refund.updated": _on_refund_event,
     "refund.failed": _on_refund_event,
     "charge.refunded": record_refunds_of_charge,
+    **dict.fromkeys(disputes.DISPUTE_EVENTS, disputes.apply_dispute),
+    disputes.FRAUD_WARNING_EVENT: disputes.apply_fraud_warning,
+}
+# Events whose handler needs Stripe's answer first: (fetch outside any transaction, then
+# the handler above applies what it fetched in the event's transaction).
+FETCH_FIRST: dict[str, Callable] = {
+    **dict.fromkeys(disputes.DISPUTE_EVENTS, disputes.fetch_dispute),
+    disputes.FRAUD_WARNING_EVENT: disputes.fetch_fraud_warning,
 }
 
 
