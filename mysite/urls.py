@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
@@ -8,10 +10,18 @@ from wagtail.documents import urls as wagtaildocs_urls
 from mysite.health import healthz, worker_healthz
 from mysite.metrics import metrics_view
 
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: the static icon (resolved per
+    request, as the production manifest may not exist when URLs are first imported)."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/worker", worker_healthz, name="worker_healthz"),
     path("metrics", metrics_view, name="metrics"),
+    path("favicon.ico", favicon),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("store.urls")),

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from store import order_links, tracking
 from store.gst import attachments
 from store.models import Dispute, Order, OrderEmail, Refund
 from store.plain_text import header_safe
@@ -49,10 +50,15 @@ LONGEST_RETRY_PAUSE = timedelta(hours=1)
 
 
 def queue(
-    order: Order, kind: str, *, refund: Refund | None = None, dispute: Dispute | None = None
+    order: Order,
+    kind: str,
+    *,
+    refund: Refund | None = None,
+    dispute: Dispute | None = None,
+    key: str | None = None,
 ) -> OrderEmail | None:
-    """Owe an email of ``kind`` about ``order`` (and ``refund`` or ``dispute``), once; None if
-    nobody to tell.
+    """Owe an email of ``kind`` about ``order`` (and ``refund`` or ``dispute``), once per
+    ``key`` (by default the kind, or the kind and what it is about); None if nobody to tell.
 
     Call inside the transaction that made the change the email reports. An
     address that is not one mailbox (``a,b@evil.com``) is recorded, given up at
@@ -70,7 +76,9 @@ def queue(
         }
     about = refund or dispute
     email, created = OrderEmail.objects.get_or_create(
-        order=order, key=f"{kind}:{about.pk}" if about else kind, defaults=defaults
+        order=order,
+        key=key or (f"{kind}:{about.pk}" if about else kind),
+        defaults=defaults,
     )
     if created and refused:
         logger.warning(
@@ -199,6 +207,9 @@ def message(email: OrderEmail) -> EmailMultiAlternatives:
         "store_name": settings.WAGTAIL_SITE_NAME,
         "shop_url": f"{base_url}/",
         "admin_url": base_url + reverse("orders:inspect", args=[order.pk]),
+        # The customer's way back to this order from any device (store.order_links).
+        "status_url": base_url + order_links.status_path(order),
+        "tracking_url": tracking.tracking_url(order.carrier, order.tracking_number),
     }
     template = f"store/emails/{email.kind}"
     mail = EmailMultiAlternatives(

@@ -213,13 +213,14 @@ def _sold_out(request: HttpRequest, sold_out: stock.SoldOut) -> HttpResponse:
 
 
 def _too_many_checkouts(request: HttpRequest, form: CheckoutForm, seconds: int) -> HttpResponse:
-    form.add_error(None, TOO_MANY_CHECKOUTS.format(wait=_wait(seconds)))
+    form.add_error(None, TOO_MANY_CHECKOUTS.format(wait=wait_phrase(seconds)))
     response = _shop_page(request, form, status=429)
     response["Retry-After"] = str(seconds)
     return response
 
 
-def _wait(seconds: int) -> str:
+def wait_phrase(seconds: int) -> str:
+    """How long to wait, as a shopper reads it: "40 seconds", "3 minutes"."""
     if seconds < 90:
         return ngettext("%d second", "%d seconds", seconds) % seconds
     minutes = round(seconds / 60)

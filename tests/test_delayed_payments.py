@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from store.models import Order
+from store.models import Order, OrderEmail
 from stripe_simulator.payments import FAILING_ACCOUNT, SETTLING_ACCOUNT
 from tests.shopping import Shopper, messages, my_orders
 
@@ -27,6 +27,11 @@ def shopper(shop_server) -> Shopper:
 def status_in_my_orders(shopper: Shopper) -> str:
     (order,) = my_orders(shopper.shop())
     return order["status"]
+
+
+def owed_failure_emails() -> list[str]:
+    """Who is owed a "your payment failed" email (store.emails sends it)."""
+    return [email.to for email in OrderEmail.objects.filter(kind=OrderEmail.Kind.PAYMENT_FAILED)]
 
 
 def debit(shopper: Shopper, account: str) -> Order:
@@ -54,6 +59,7 @@ def test_by_webhook(shopper, stripe_sim, account, status, shown):
     order.refresh_from_db()
     assert order.status == status
     assert status_in_my_orders(shopper) == shown
+    assert owed_failure_emails() == ([order.customer_email] if status == "failed" else [])
 
 
 @pytest.mark.parametrize(
@@ -75,6 +81,7 @@ def test_by_sync_orders_when_the_webhooks_never_came(
     assert reported in out.getvalue()
     assert predicted.getvalue().removeprefix("[dry run: nothing changed] ") == out.getvalue()
     assert Order.objects.get().status == status
+    assert len(owed_failure_emails()) == (1 if status == "failed" else 0)
 
 
 def test_sync_orders_leaves_a_payment_still_processing_alone(shopper, stripe_sim):

@@ -203,6 +203,22 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
 STORE_SHIPPING_COUNTRIES = [
     code.upper() for code in env.list("STORE_SHIPPING_COUNTRIES", default=["IN"])
 ]
+# Carriers staff ship with, each to its public tracking page ({number}: the tracking number).
+# STORE_TRACKING_URLS (JSON) adds carriers or replaces these: {"XpressBees": "https://…/{number}"}.
+INDIAN_CARRIER_TRACKING_URLS = {
+    "India Post": (
+        "https://www.indiapost.gov.in/_layouts/15/dop.portal.tracking/trackconsignment.aspx"
+        "?consignmentno={number}"
+    ),
+    "Delhivery": "https://www.delhivery.com/track/package/{number}",
+    "Blue Dart": "https://www.bluedart.com/web/guest/trackdartresult?trackFor=0&trackNo={number}",
+    "DTDC": "https://www.dtdc.in/trace.asp?strCnno={number}",
+    "Ekart": "https://ekartlogistics.com/shipmenttrack/{number}",
+}
+STORE_TRACKING_URLS = INDIAN_CARRIER_TRACKING_URLS | env.json("STORE_TRACKING_URLS", default={})
+# Shoppers asking for their order's link ("Find my order"): per client address, per email.
+STORE_FIND_ORDER_RATE_PER_IP = env.str("STORE_FIND_ORDER_RATE_PER_IP", default="10/h")
+STORE_FIND_ORDER_RATE_PER_EMAIL = env.str("STORE_FIND_ORDER_RATE_PER_EMAIL", default="3/h")
 STORE_ORDER_NOTIFY_EMAILS = env.list("STORE_ORDER_NOTIFY_EMAILS", default=[])
 # The first pause before sending a refused email again; pauses double up to an hour.
 STORE_EMAIL_RETRY_SECONDS = env.float("STORE_EMAIL_RETRY_SECONDS", default=60)

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.defaults import permission_denied
 from wagtail.admin import messages
 
-from store import fulfilment
+from store import fulfilment, tracking
 from store.models import Order
 
 FULFIL_PERMISSION = "store.fulfil_order"
@@ -26,11 +26,32 @@ def can_fulfil(user: AbstractBaseUser) -> bool:
     return user.has_perm(FULFIL_PERMISSION)
 
 
+OTHER_CARRIER = "other"
+
+
+def _carrier_choices() -> list[tuple[str, str]]:
+    carriers = [(name, name) for name in tracking.carriers()]
+    return [("", "Not given"), *carriers, (OTHER_CARRIER, "Another carrier (type its name)")]
+
+
 class ShipForm(forms.Form):
-    carrier = forms.CharField(
-        max_length=100, required=False, help_text="Optional, e.g. India Post or Blue Dart."
+    """The carrier is picked from those with a tracking page (STORE_TRACKING_URLS), so the
+    customer gets a link; another carrier is typed, and its number shown without one."""
+
+    carrier = forms.ChoiceField(choices=_carrier_choices, required=False)
+    other_carrier = forms.CharField(
+        label="Other carrier", max_length=100, required=False, help_text="If not in the list."
     )
     tracking_number = forms.CharField(max_length=100, required=False, help_text="Optional.")
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("carrier") == OTHER_CARRIER:
+            if not cleaned.get("other_carrier"):
+                self.add_error("other_carrier", "Type the carrier's name, or pick one.")
+            cleaned["carrier"] = cleaned.get("other_carrier", "")
+        cleaned.pop("other_carrier", None)
+        return cleaned
 
 
 class OrderAction(View):

@@ -22,6 +22,9 @@ class OrderEmail(models.Model):
         SHIPPED = "shipped", "Shipped notice"
         REFUND = "refund", "Refund notice"
         DISPUTE = "dispute", "Dispute opened (to staff)"
+        PAYMENT_FAILED = "payment_failed", "Payment failed notice"
+        # Asked for on "Find my order": the link to the order's status page.
+        STATUS_LINK = "status_link", "Order status link"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="emails")
     # The refund a refund notice is about (one notice per refund).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from decimal import Decimal
 
@@ -17,6 +18,10 @@ from store.signals import (
     checkout_ended,
     checkout_started,
 )
+
+
+def new_status_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class OrderQuerySet(models.QuerySet):
@@ -51,6 +56,11 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     amount_total = models.PositiveIntegerField(help_text="In the currency's minor unit.")
     browser_token = models.CharField(max_length=64, db_index=True, editable=False)
+    # Part of the signed link to the order's status page (store.order_links): a new value
+    # revokes every link sent so far. Orders older than the field get one when first linked.
+    status_token = models.CharField(
+        max_length=64, blank=True, default=new_status_token, editable=False
+    )
     # Digest of (browser, rendered form, basket): the same form posted twice is one order.
     # Cleared when the order can no longer be paid, so the shopper may try again.
     checkout_key = models.CharField(  # noqa: DJ001 (NULL: many orders may have none)
@@ -182,6 +192,10 @@ class Order(models.Model):
             return self.get_fulfilment_display()
         if self.status == self.Status.FAILED:
             return "Payment failed"
+        if self.status == self.Status.CANCELLED:
+            return "Cancelled"
+        if self.status == self.Status.EXPIRED:
+            return "Expired unpaid"
         if self.payment_processing:
             return "Payment processing"
         return "Confirming payment"
@@ -199,6 +213,20 @@ class Order(models.Model):
             self.shipping_country,
         ]
         return [line for line in lines if line]
+
+    def ensure_status_token(self) -> str:
+        """This order's status token, made now if it has none (orders from before links)."""
+        if not self.status_token:
+            Order.objects.filter(pk=self.pk, status_token="").update(
+                status_token=new_status_token()
+            )
+            self.refresh_from_db(fields=["status_token"])
+        return self.status_token
+
+    def rotate_status_token(self) -> None:
+        """Revoke every status link sent so far; the next email carries a new one."""
+        self.status_token = new_status_token()
+        Order.objects.filter(pk=self.pk).update(status_token=self.status_token)
 
     def attach_session(self, session_id: str, checkout_url: str) -> bool:
         """Record the Checkout Session; a racing double submission stores the same one."""

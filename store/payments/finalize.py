@@ -98,6 +98,8 @@ def _settling_later(order: Order, session) -> Outcome:
     failure = delayed_payment_failure(session)
     if failure:
         failed = order.mark_failed(f"The payment failed: {failure}")
+        if failed:  # with the transition, so one email however many callers race
+            emails.queue(order, OrderEmail.Kind.PAYMENT_FAILED)
         return Outcome.FAILED if failed else Outcome.UNCHANGED
     order.mark_processing(
         payment_intent_id=session.payment_intent or "", customer=customer_details(session)
