@@ -32,7 +32,7 @@ from django_tasks import task
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from store import money, spreadsheets
+from store import money, places, spreadsheets
 from store.models import OrderExport, OrderLine
 from store.order_queries import orders_for
 
@@ -76,8 +76,11 @@ COLUMNS = [
     Column("Address line 2", "shipping_line2"),
     Column("City", "shipping_city"),
     Column("Postal code", "shipping_postal_code"),
-    Column("State", "shipping_state"),
-    Column("Country", "shipping_country"),
+    Column(
+        "State",
+        compute=lambda row: places.state_name(row["shipping_country"], row["shipping_state"]),
+    ),
+    Column("Country", compute=lambda row: places.country_name(row["shipping_country"])),
     Column("Carrier", "carrier"),
     Column("Tracking number", "tracking_number"),
     Column("Created", "created_at"),
@@ -89,8 +92,11 @@ HEADINGS = [column.heading for column in COLUMNS]
 # The order fields a row reads ("lines" is filled in from the order's lines).
 ORDER_FIELDS = sorted(
     {column.field for column in COLUMNS if column.field and column.field != "lines"}
-    | {"amount_total", "amount_refunded", "currency"}
+    | {"amount_total", "amount_refunded", "currency", "shipping_state", "shipping_country"}
 )
+# Dates and times in XLSX: real date cells, written year first so no reader takes 03/12 for
+# 12 March; in the shop's time zone, as the headings' "Created", "Paid" are read.
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 # Orders read (and lines fetched) per round trip; also how often a background export reports.
 CHUNK_SIZE = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -191,6 +197,10 @@ def write_xlsx(orders: QuerySet, output: IO[bytes], progress: Callable[[int], No
 def _xlsx_value(sheet, value: Value) -> Value | WriteOnlyCell:
     """Plain values (openpyxl types them, dates included), but text that openpyxl would take
     for a formula is a cell typed as text."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = XLSX_DATETIME_FORMAT
+        return cell
     if not isinstance(value, str):
         return value
     text = spreadsheets.visible_text(value)

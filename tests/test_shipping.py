@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import timezone
 
 from store.checks import check_store_settings
 from store.models import Order
@@ -70,8 +71,8 @@ def test_the_paid_order_keeps_what_stripe_collected(paid_order):
         "4 Residency Road",
         "Flat 12",
         "Chennai 600006",
-        "TN",
-        "IN",
+        "Tamil Nadu",  # Stripe's "TN" and "IN", by name
+        "India",
     ]
 
 
@@ -98,7 +99,13 @@ def test_the_export_has_the_address_the_lines_and_plain_amounts(paid_order, admi
         "600006",
     )
     # The apostrophe keeps the phone number text in a spreadsheet (OWASP; issue 20).
-    assert (row["State"], row["Country"], row["Phone"]) == ("TN", "IN", "'+919988776655")
+    assert (row["State"], row["Country"], row["Phone"]) == (
+        "Tamil Nadu",
+        "India",
+        "'+919988776655",
+    )
+    # Times in the shop's time zone (Asia/Kolkata), not UTC.
+    assert row["Paid"] == timezone.localtime(paid_order.paid_at).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_the_spreadsheet_export_has_them_too(paid_order, admin_client):
@@ -110,6 +117,11 @@ def test_the_spreadsheet_export_has_them_too(paid_order, admin_client):
 
     assert float(row["Total"]) == 1300.0
     assert row["Address line 1"] == "4 Residency Road" and row["Phone"] == "+919988776655"
+    assert (row["State"], row["Country"]) == ("Tamil Nadu", "India")
+    # A real date, in the shop's time zone, shown year first (never 12/03 for 3 December).
+    paid = sheet.cell(row=2, column=header.index("Paid") + 1)
+    assert paid.is_date and paid.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert paid.value == timezone.localtime(paid_order.paid_at).replace(microsecond=0, tzinfo=None)
 
 
 @pytest.mark.parametrize("countries", [["XX"], ["IN", "India"], []])

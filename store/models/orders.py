@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 
-from store import money
+from store import money, places
 from store.models.catalogue import Product
 from store.signals import (
     announce_after_commit,
@@ -202,15 +202,16 @@ class Order(models.Model):
 
     @property
     def shipping_address(self) -> list[str]:
-        """The address as lines for a label, an email or the admin; empty when none."""
+        """The address as lines for a label, an email or the admin, the state and country
+        by name ("Maharashtra", "India"); empty when none."""
         city = " ".join(part for part in (self.shipping_city, self.shipping_postal_code) if part)
         lines = [
             self.shipping_name,
             self.shipping_line1,
             self.shipping_line2,
             city,
-            self.shipping_state,
-            self.shipping_country,
+            places.state_name(self.shipping_country, self.shipping_state),
+            places.country_name(self.shipping_country),
         ]
         return [line for line in lines if line]
 
