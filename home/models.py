@@ -15,7 +15,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from home import shop_page
-from store import shopper, stock
+from store import basket, currencies, money, refused_checkout, shopper, stock
 from store.forms import CheckoutForm, products_for_sale
 from store.gst.documents import registration
 from store.models import Order
@@ -68,8 +68,10 @@ class HomePage(Page):
         """The page for this visitor, from a rendering shared by all (home.shop_page).
 
         Wagtail has already routed the request and checked its view restrictions and
-        hooks. A form with errors (``checkout_form``) is this request's alone.
+        hooks. A form with errors (``checkout_form``, or a refused checkout carried over
+        a redirect) and a shopper's basket are this request's alone.
         """
+        checkout_form = checkout_form or visitors_form(request)
 
         def build(rendering_request: HttpRequest) -> str:
             context = self.get_context(
@@ -89,7 +91,9 @@ class HomePage(Page):
 
     def get_context(self, request, *args, checkout_form: CheckoutForm | None = None, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["checkout_form"] = checkout_form or CheckoutForm(products=products_for_sale())
+        form = checkout_form or CheckoutForm(products=products_for_sale())
+        context["checkout_form"] = form
+        context["basket_total"] = running_total(form)
         # A GST-registered shop says its prices include GST; an unregistered one says nothing.
         context["prices_include_gst"] = registration() is not None
         context["visitor"] = shop_page.MARKERS
@@ -102,6 +106,31 @@ def _until_a_hold_ends() -> float:
     if expiry is None:
         return settings.STORE_PAGE_CACHE_SECONDS
     return max((expiry - timezone.now()).total_seconds(), 0)
+
+
+def running_total(form: CheckoutForm) -> dict[str, str | int]:
+    """The basket's total as the page first shows it, and what static/store/shop.js needs
+    to keep it up to date as quantities are typed (Intl.NumberFormat's names)."""
+    currency = settings.STORE_CURRENCY
+    total = form.basket_total()
+    return {
+        "shown": "—" if total is None else money.format_amount(total, currency),
+        "currency": currency.upper(),
+        "locale": settings.STORE_LOCALE.replace("_", "-"),
+        "exponent": currencies.exponent(currency),
+    }
+
+
+def visitors_form(request) -> CheckoutForm | None:
+    """The form as this shopper left it: a refused checkout (once), else their basket;
+    None when they have neither and the shared rendering will do."""
+    refused = refused_checkout.take(request)
+    if refused is not None:
+        return CheckoutForm.refused(**refused, products=products_for_sale())
+    items = basket.items(request)
+    if items:
+        return CheckoutForm.from_basket(items, products=products_for_sale())
+    return None
 
 
 def my_orders(request) -> list[Order]:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import ErrorDict, ErrorList
 
 from store import money, stock
 from store.models import Product
@@ -92,6 +94,46 @@ class CheckoutForm(forms.Form):
                 "max_value": too_many,
             },
         )
+
+    @classmethod
+    def from_basket(cls, items: dict[str, int], *, products: Iterable[Product]) -> CheckoutForm:
+        """The form showing the basket's quantities (store.basket), as the shopper left them."""
+        initial = {f"{QUANTITY_PREFIX}{key}": quantity for key, quantity in items.items()}
+        return cls(products=products, initial=initial)
+
+    @classmethod
+    def refused(
+        cls, data: dict[str, str], errors: dict[str, list[str]], *, products: Iterable[Product]
+    ) -> CheckoutForm:
+        """The form as a checkout POST refused it (store.refused_checkout): the values as
+        typed and the errors found then, without checking again. An error about a product
+        no longer listed is shown for the whole form."""
+        form = cls(data, products=products)
+        shown = ErrorDict()
+        for field, messages in errors.items():
+            name = field if field in form.fields else NON_FIELD_ERRORS
+            shown.setdefault(
+                name, ErrorList(error_class="nonfield" if name == NON_FIELD_ERRORS else None)
+            )
+            shown[name].extend(messages)
+        form._errors = shown  # Django's own cache of a validated form's errors
+        return form
+
+    def basket_total(self) -> int | None:
+        """The total of the quantities shown, in minor units; None while one is not a number."""
+        total = 0
+        for choice in self.items():
+            value = choice.field.value()
+            if value in (None, ""):
+                continue
+            try:
+                quantity = int(value)
+            except (TypeError, ValueError):
+                return None
+            if quantity < 0:
+                return None
+            total += choice.product.price * quantity
+        return total
 
     @staticmethod
     def field_name(product: Product) -> str:

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
 
-from store import payments, shopper, stock, throttling
+from store import basket, payments, refused_checkout, shopper, stock, throttling
 from store.forms import CheckoutForm, products_for_sale
 from store.gst.downloads import OrderDocumentView
 from store.models import Order
@@ -30,6 +30,8 @@ from store.models import Order
 logger = logging.getLogger(__name__)
 
 SHOP_URL = "/"
+# Where the shop page's error summary is (templates/includes/error_summary.html).
+ERROR_SUMMARY_ID = "error-summary"
 # Stripe's ids: a prefix, an underscore and letters/digits. Anything else is not worth a lookup.
 SESSION_ID_PATTERN = re.compile(r"^cs_(test|live)_[A-Za-z0-9]{1,250}$")
 
@@ -52,8 +54,9 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 def checkout(request: HttpRequest) -> HttpResponse:
     form = CheckoutForm(request.POST, products=products_for_sale())
     if not form.is_valid():
-        return _shop_page(request, form, status=409 if form.ran_short() else 400)
-    basket = {
+        return _refused(request, form)
+    basket.remember(request, form.cleaned_data["lines"])
+    checkout = {
         "browser_token": shopper.browser_token(request),
         "form_token": str(form.cleaned_data["form_token"]),
         "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
@@ -61,7 +64,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     limits = throttling.CheckoutLimits(request)
     try:
         order = payments.start_checkout(
-            **basket,
+            **checkout,
             base_url=request.build_absolute_uri("/").rstrip("/"),
             # Counted only for a new checkout: a re-post of the same form is the same one.
             may_start=limits.admit,
@@ -69,6 +72,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except payments.TooManyCheckouts:
         return _too_many_checkouts(request, form, limits.retry_after)
     except payments.AlreadyPaid as already:
+        basket.clear(request)
         messages.info(
             request, f"You have already paid for this basket: order #{already.order.number}."
         )
@@ -76,8 +80,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
     except stock.SoldOut as sold_out:
         return _sold_out(request, sold_out)
     except payments.CheckoutUnavailable:
-        messages.error(request, NOT_CHARGED_RETRY)
-        return _shop_page(request, form)
+        messages.error(request, NOT_CHARGED_RETRY)  # the basket keeps the quantities
+        return HttpResponseSeeOther(SHOP_URL)
+    basket.sent_as(request, order)
     return HttpResponseSeeOther(order.checkout_url)
 
 
@@ -102,6 +107,8 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseSeeOther(SHOP_URL)
     _tell_outcome(request, order, outcome)
+    if order.status == Order.Status.PAID or order.payment_processing:
+        basket.clear(request)
     return HttpResponseSeeOther(SHOP_URL)
 
 
@@ -205,11 +212,17 @@ def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome)
 
 
 def _sold_out(request: HttpRequest, sold_out: stock.SoldOut) -> HttpResponse:
-    """409: the shopper's quantities checked again against what is left now."""
+    """The shopper's quantities checked again against what is left now."""
     form = CheckoutForm(request.POST, products=products_for_sale())
     form.is_valid()
     form.add_error(None, str(sold_out))
-    return _shop_page(request, form, status=409)
+    return _refused(request, form)
+
+
+def _refused(request: HttpRequest, form: CheckoutForm) -> HttpResponse:
+    """Post/Redirect/Get: the shop page shows the values typed and the errors, at the top."""
+    refused_checkout.keep(request, form)
+    return HttpResponseSeeOther(SHOP_URL + "#" + ERROR_SUMMARY_ID)
 
 
 def _too_many_checkouts(request: HttpRequest, form: CheckoutForm, seconds: int) -> HttpResponse:

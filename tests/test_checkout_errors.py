@@ -25,8 +25,16 @@ def post_checkout(client, data: dict):
 def page_errors(response) -> str:
     page = BeautifulSoup(response.content, "html.parser")
     return " ".join(
-        element.text for element in page.select(".form-errors, .field-error, .messages li")
+        element.text for element in page.select(".error-summary li, .field-error, .messages li")
     )
+
+
+def refused(client, response):
+    """Post/Redirect/Get: a refused checkout redirects to the shop page's error summary,
+    which shows it (once)."""
+    assert response.status_code == 303, response.status_code
+    assert response["Location"] == "/#error-summary"
+    return client.get("/")
 
 
 @pytest.mark.parametrize(
@@ -49,7 +57,7 @@ def test_bad_quantities_show_the_shop_again_with_a_message(
 
     response = post_checkout(client, data)
 
-    assert response.status_code == 400
+    response = refused(client, response)
     assert message in page_errors(response)
     assert Order.objects.count() == 0
     assert stripe_sim.requests == []
@@ -58,14 +66,14 @@ def test_bad_quantities_show_the_shop_again_with_a_message(
 def test_typed_quantities_are_kept_on_the_page_after_an_error(client, products, stripe_sim):
     shirt, shoes, _ = products
     response = post_checkout(client, {quantity_field(shirt): "3", quantity_field(shoes): "-2"})
-    page = BeautifulSoup(response.content, "html.parser")
+    page = BeautifulSoup(refused(client, response).content, "html.parser")
     assert page.select_one(f"input[name={quantity_field(shirt)}]")["value"] == "3"
     assert page.select_one(f"input[name={quantity_field(shoes)}]")["aria-invalid"] == "true"
 
 
 def test_a_posted_price_is_refused(client, products, stripe_sim):
     response = post_checkout(client, {quantity_field(products[0]): "1", "price": "1"})
-    assert response.status_code == 400
+    response = refused(client, response)
     assert "fields the shop does not accept" in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
 
@@ -79,7 +87,7 @@ def test_an_unpublished_or_unknown_product_is_refused(client, products, stripe_s
 
     response = post_checkout(client, {field: "1", quantity_field(products[0]): "1"})
 
-    assert response.status_code == 400
+    response = refused(client, response)
     assert "no longer available" in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
 
@@ -87,7 +95,7 @@ def test_an_unpublished_or_unknown_product_is_refused(client, products, stripe_s
 def test_a_total_above_stripes_maximum_is_refused(client, products, stripe_sim):
     Product.objects.filter(pk=products[1].pk).update(price=500_000_000)
     response = post_checkout(client, {quantity_field(products[1]): "2"})
-    assert response.status_code == 400
+    response = refused(client, response)
     assert "Stripe cannot charge more than" in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
 
@@ -97,7 +105,7 @@ def test_a_tampered_form_token_is_refused_with_a_message_and_a_fresh_form(
 ):
     response = client.post("/checkout/", {"form_token": "x", quantity_field(products[0]): "1"})
 
-    assert response.status_code == 400
+    response = refused(client, response)
     assert "This page was out of date, so nothing was ordered." in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
     page = BeautifulSoup(response.content, "html.parser")
@@ -125,7 +133,8 @@ def closed_port() -> int:
 
 
 def assert_not_started(client, products, response):
-    assert response.status_code == 200
+    assert (response.status_code, response["Location"]) == (303, "/")
+    response = client.get("/")
     assert (
         "Payment could not be started. You were not charged. Please try again in a moment."
         in page_errors(response)
@@ -166,7 +175,7 @@ def test_stripe_rejects_the_api_key(client, products, stripe_sim, settings):
 def test_the_same_form_can_be_retried_after_stripe_failed(client, products, stripe_sim):
     data = {"form_token": str(uuid.uuid4()), quantity_field(products[0]): "1"}
     stripe_sim.fail_next(500)
-    assert client.post("/checkout/", data).status_code == 200
+    assert client.post("/checkout/", data)["Location"] == "/"
 
     retry = client.post("/checkout/", data)
 
@@ -264,7 +273,7 @@ def test_more_than_a_hundred_different_products_are_refused_before_stripe(
 
     response = post_checkout(client, {quantity_field(product): "1" for product in every_product})
 
-    assert response.status_code == 400
+    response = refused(client, response)
     assert "A checkout can hold at most 100 different products." in page_errors(response)
     assert Order.objects.count() == 0 and stripe_sim.requests == []
     assert (

@@ -58,7 +58,7 @@ def start_checkout(client: Client, products, *, form_token=None, address="203.0.
 
 def alert(response) -> str:
     page = BeautifulSoup(response.content, "html.parser")
-    return page.select_one(".form-errors[role=alert]").text
+    return page.select_one(".error-summary[role=alert]").text
 
 
 def test_one_browser_starts_ten_checkouts_a_minute_then_is_told_how_long_to_wait(

@@ -12,6 +12,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
+from home import shop_page
 from store import emails, order_links
 from store.models import Order, OrderEmail, Refund
 from tests.gst_support import paid_order
@@ -228,3 +229,15 @@ def test_another_carrier_is_typed_and_shown_without_a_tracking_link(order, admin
     page = status_page(order_links.status_path(order))[1]
     assert "Tracking number SF1" in page.select_one(".order-tracking").text
     assert page.select_one(".order-tracking a") is None
+
+
+def test_my_orders_links_each_order_to_its_page(order, client):
+    token = client.get("/").wsgi_request.browser_token  # this browser's, from its cookie
+    Order.objects.filter(pk=order.pk).update(browser_token=token)
+    shop_page.forget_my_orders(token)
+
+    page = BeautifulSoup(client.get("/").content, "html.parser")
+    link = page.select_one("section.my-orders .order-page-link a")
+
+    assert link.text == f"View order #{order.number}"
+    assert status_page(link["href"])[1].select_one("h1").text == f"Order #{order.number}"

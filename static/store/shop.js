@@ -7,9 +7,22 @@
 
   function focusErrorSummary() {
     var summary = document.querySelector("[data-focus-on-load]");
-    if (summary) {
-      summary.focus();
+    if (!summary) {
+      return;
     }
+    summary.focus();
+    // Each error links to its field: put the cursor in it, its label in view (GOV.UK's way).
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var field = link && document.getElementById(link.hash.slice(1));
+      if (!field) {
+        return;
+      }
+      event.preventDefault();
+      var label = document.querySelector("label[for='" + field.id + "']");
+      (label || field).scrollIntoView();
+      field.focus({ preventScroll: true });
+    });
   }
 
   function followTotal(form) {

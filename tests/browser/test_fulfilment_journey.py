@@ -33,7 +33,7 @@ def test_staff_ship_deliver_and_undo_from_the_order_page(page, live_server, pack
     expect(page.get_by_text("Bengaluru")).to_be_visible()
     assert axe_violations(page) == []
 
-    page.get_by_label("Carrier").fill("India Post")
+    page.get_by_label("Carrier", exact=True).select_option("India Post")
     page.get_by_label("Tracking number").fill("EE123456789IN")
     page.get_by_role("button", name="Mark shipped").click()
     expect(
