@@ -241,3 +241,20 @@ def test_my_orders_links_each_order_to_its_page(order, client):
 
     assert link.text == f"View order #{order.number}"
     assert status_page(link["href"])[1].select_one("h1").text == f"Order #{order.number}"
+
+
+def test_page_titles_name_the_shop_once_and_the_favicon_is_found(order):
+    client = Client()
+    titles = {
+        path: BeautifulSoup(client.get(path).content, "html.parser").title.text
+        for path in ("/", "/orders/find/", order_links.status_path(order), "/no-such-page/")
+    }
+    assert list(titles.values()) == [
+        "Mini Store",
+        "Find my order · Mini Store",
+        f"Order #{order.number} · Mini Store",
+        "Page not found · Mini Store",
+    ]
+    favicon = client.get("/favicon.ico", follow=True)
+    assert favicon.status_code == 200 and favicon.redirect_chain[0][1] == 301
+    assert b"<svg" in b"".join(favicon.streaming_content)

@@ -44,6 +44,11 @@ def emailed(mail_server, shop_server, settings):
     return send_and_find_link
 
 
+def sized(page: Page, viewport: dict) -> Page:
+    page.set_viewport_size(viewport)
+    return page
+
+
 def quantity(page: Page, name: str):
     return page.get_by_label(f"Quantity of {name}", exact=True)
 
@@ -59,7 +64,7 @@ def test_the_emailed_link_shows_paid_then_shipped_on_another_device(
     expect(laptop.locator(".messages li")).to_contain_text(["Payment received"])
     order = Order.objects.get()
 
-    phone = new_context(viewport=viewport).new_page()  # no cookie, no session: another device
+    phone = sized(new_context().new_page(), viewport)  # no cookie, no session: another device
     phone.goto(emailed(SHOPPER_EMAIL))
     expect(phone.get_by_role("heading", name=f"Order #{order.number}")).to_be_visible()
     expect(phone.locator(".status")).to_have_text("Paid")
@@ -99,7 +104,7 @@ def test_find_my_order_sends_one_email_for_a_real_order_and_none_for_a_wrong_one
     run_worker()  # the confirmation, out of the way
     mail_server.reset()
 
-    page = new_context(viewport=viewport).new_page()
+    page = sized(new_context().new_page(), viewport)
 
     def ask(email: str, number: int) -> str:
         page.goto(f"{shop_server.url}/")
@@ -155,7 +160,7 @@ def test_the_basket_survives_cancel_and_a_declined_card_with_its_total(
 def test_a_quantity_error_on_a_phone_moves_focus_to_the_summary_at_the_top(
     new_context, shop_server, stripe_sim
 ):
-    page = new_context(viewport=PHONE).new_page()
+    page = sized(new_context().new_page(), PHONE)
     page.goto(f"{shop_server.url}/")
     cap = quantity(page, "Cap")
     cap.fill("11")
