@@ -56,7 +56,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, form)
     basket.remember(request, form.cleaned_data["lines"])
-    checkout = {
+    what_to_buy = {
         "browser_token": shopper.browser_token(request),
         "form_token": str(form.cleaned_data["form_token"]),
         "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
@@ -64,7 +64,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     limits = throttling.CheckoutLimits(request)
     try:
         order = payments.start_checkout(
-            **checkout,
+            **what_to_buy,
             base_url=request.build_absolute_uri("/").rstrip("/"),
             # Counted only for a new checkout: a re-post of the same form is the same one.
             may_start=limits.admit,
