@@ -8,6 +8,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Permission
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
@@ -258,3 +259,27 @@ def test_page_titles_name_the_shop_once_and_the_favicon_is_found(order):
     favicon = client.get("/favicon.ico", follow=True)
     assert favicon.status_code == 200 and favicon.redirect_chain[0][1] == 301
     assert b"<svg" in b"".join(favicon.streaming_content)
+
+
+def test_staff_who_fulfil_orders_revoke_the_links_from_the_orders_page(
+    order, admin_client, django_user_model
+):
+    old = order_links.status_path(order)
+    outsider = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    outsider.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_order"])
+    )
+    viewer = Client()
+    viewer.force_login(outsider)
+    revoke = reverse("orders:revoke_links", args=[order.pk])
+
+    assert viewer.post(revoke).status_code == 403
+    assert status_page(old)[0] == 200
+    response = admin_client.post(revoke, follow=True)
+
+    assert "no longer works" in response.content.decode()
+    assert status_page(old)[0] == 404
+    order.refresh_from_db()
+    assert status_page(order_links.status_path(order))[0] == 200
+    history = admin_client.get(reverse("orders:history", args=[order.pk])).content.decode()
+    assert "Revoked the links to the order&#x27;s page" in history

@@ -9,17 +9,20 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views import View
 from django.views.defaults import permission_denied
 from wagtail.admin import messages
+from wagtail.log_actions import log
 
 from store import fulfilment, tracking
 from store.models import Order
 
 FULFIL_PERMISSION = "store.fulfil_order"
+LINKS_REVOKED = "store.order.links_revoked"
 
 
 def can_fulfil(user: AbstractBaseUser) -> bool:
@@ -123,3 +126,17 @@ class UndoFulfilment(FulfilmentAction):
 
     def success_message(self, order: Order) -> str:
         return f"Last step undone: {order} is now “{order.get_fulfilment_display()}”."
+
+
+class RevokeOrderLinks(FulfilmentAction):
+    """The customer's order links were shared or leaked: a new status token makes every link
+    sent so far a 404; the next email carries a new one (store.order_links)."""
+
+    done = "Every link to {order}'s page sent so far no longer works."
+    refused = "The links to {order}'s page could not be revoked."
+
+    def act(self, order: Order) -> bool:
+        with transaction.atomic():
+            order.rotate_status_token()
+            log(instance=order, action=LINKS_REVOKED, user=self.request.user)
+        return True

@@ -42,7 +42,9 @@ from store.admin.gst import AdminOrderDocument, tax_documents
 from store.admin.large_listings import LargeListingMixin
 from store.admin.order_actions import (
     FULFIL_PERMISSION,
+    LINKS_REVOKED,
     DeliverOrder,
+    RevokeOrderLinks,
     ShipForm,
     ShipOrder,
     UndoFulfilment,
@@ -202,6 +204,7 @@ class OrderInspectView(InspectView):
         return super().get_context_data(**kwargs) | {
             "left_to_refund": money.format_amount(left, order.currency),
             "can_fulfil": can_fulfil(self.request.user) and may_ship,
+            "can_revoke_links": can_fulfil(self.request.user),
             "ship_form": ShipForm(),
             "not_shippable_because": fulfilment.why_not_shippable(order),
             "can_refund": can_refund(self.request.user) and may_refund,
@@ -257,6 +260,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
             path("exports/<int:pk>/download/", DownloadExport.as_view(), name="export_download"),
             path("ship/<int:pk>/", ShipOrder.as_view(), name="ship"),
             path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
+            path("revoke-links/<int:pk>/", RevokeOrderLinks.as_view(), name="revoke_links"),
             path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
             path("refund/<int:pk>/", RefundOrder.as_view(), name="refund"),
             path("invoice/<int:pk>/", AdminOrderDocument.as_view(), name="invoice"),
@@ -337,6 +341,11 @@ class ShippedFormatter(LogFormatter):
         return "Marked shipped" + (f" ({', '.join(details)})" if details else "")
 
 
+class LinksRevokedFormatter(LogFormatter):
+    label = "Revoke the customer's order links"
+    message = "Revoked the links to the order's page"
+
+
 class DeliveredFormatter(LogFormatter):
     label = "Mark delivered"
     message = "Marked delivered"
@@ -353,4 +362,5 @@ LOG_FORMATTERS = {
     fulfilment.SHIPPED: ShippedFormatter,
     fulfilment.DELIVERED: DeliveredFormatter,
     fulfilment.UNDONE: UndoneFormatter,
+    LINKS_REVOKED: LinksRevokedFormatter,
 }
