@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
+from store import order_links
 from store.gst import documents
 from store.models import Invoice, OrderEmail, Product
 from tests.admin_pages import staff_client
@@ -224,3 +225,23 @@ def _admin_access():
     from django.contrib.auth.models import Permission
 
     return Permission.objects.filter(codename="access_admin")
+
+
+def test_the_order_page_from_the_emailed_link_offers_its_invoice(catalogue, registered):
+    order = paid_order([(catalogue["Cap"], 1)])
+    invoice = documents.issue_invoice(order)
+    page = BeautifulSoup(Client().get(order_links.status_path(order)).content, "html.parser")
+
+    link = page.select_one(".order-documents a")
+    assert link.text == f"Tax invoice {invoice.number} (PDF)"
+    download = Client().get(link["href"])  # any device: the link is the key
+    assert download.status_code == 200 and invoice.number in pdf_text(download.content)
+    assert "no-store" in download["Cache-Control"]
+
+    other = paid_order([(catalogue["Shoes"], 1)])
+    other_invoice = documents.issue_invoice(other)
+    # Each order's link fetches that order's invoice only.
+    others = pdf_text(Client().get(order_links.status_path(other) + "invoice/").content)
+    assert other_invoice.number in others and invoice.number not in others
+    order.rotate_status_token()
+    assert Client().get(link["href"]).status_code == 404
