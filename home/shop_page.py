@@ -75,7 +75,6 @@ KEPT_BY_A_WORKER = 256
 # worker keeps the most recently shown ones in memory too.
 MY_ORDERS_SECONDS = 10 * 60
 MY_ORDERS_KEPT_BY_A_WORKER = 1000
-ADMIN_PREFIX = "/admin/"
 _UNKNOWN = object()
 
 
@@ -194,9 +193,12 @@ def invalidate(**kwargs) -> None:
 def site_for(request: HttpRequest) -> Site | None:
     """Wagtail's site for this request's host, looked up once per version and host.
 
-    The same lookup as ``Site.find_for_request``; the Site (with its root page,
-    whose specific page Wagtail keeps on it) lives as long as the version.
+    The same lookup as ``Site.find_for_request``, whose place on the request it
+    takes; the Site (with its root page, whose specific page Wagtail keeps on it)
+    lives as long as the version.
     """
+    if hasattr(request, "_wagtail_site"):
+        return request._wagtail_site
     hostname = split_domain_port(request._get_raw_host())[0]
     host = (hostname, request.get_port())
     sites = _memory().sites
@@ -207,6 +209,7 @@ def site_for(request: HttpRequest) -> Site | None:
         except Site.DoesNotExist:
             site = None
         sites.keep(host, site)
+    request._wagtail_site = site
     return site
 
 
@@ -227,18 +230,23 @@ def view_restrictions(page: Page, read: Callable[[], Any]) -> Any:
 
 
 class KnownSitesMiddleware:
-    """Gives Wagtail the site it would look up (``site_for``), so serving asks no query.
+    """Gives Wagtail's page serving the site it would look up (``site_for``): no query.
 
-    Outside the admin only: editors see a site change at once there.
+    Only for Wagtail's own view: the admin, ``/healthz`` and the rest look sites up
+    as usual, and never wait on the version's row.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith(ADMIN_PREFIX):
-            request._wagtail_site = site_for(request)
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        from wagtail.views import serve  # it needs the models this module is loaded with
+
+        if view_func is serve:
+            site_for(request)
 
 
 def may_share(request: HttpRequest, page: Model) -> bool:
@@ -247,9 +255,16 @@ def may_share(request: HttpRequest, page: Model) -> bool:
         return False
     if request.method not in ("GET", "HEAD"):
         return False
-    if getattr(request, "user", AnonymousUser()).is_authenticated:
+    if _signed_in(request):
         return False  # an editor may be shown more than a shopper (Wagtail's userbar)
     return not (isinstance(page, Page) and page.get_view_restrictions())
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    # Signing in needs a session: without its cookie nobody is (and no session is read).
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return getattr(request, "user", AnonymousUser()).is_authenticated
 
 
 def cached_rendering(
@@ -267,7 +282,7 @@ def cached_rendering(
     """
     if not may_share(request, page):
         return personal_response(request, build)
-    site = Site.find_for_request(request)
+    site = site_for(request)
     version = current_version()  # before rendering: a change during it leaves this version
     key = _cache_key(version, site, page)
     skeleton = _cached(version, key)

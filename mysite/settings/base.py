@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # After everything that reads the request, as django-axes asks.
     "axes.middleware.AxesMiddleware",
-    # Wagtail's site for the host, remembered per rendering version (home.shop_page).
+    # Wagtail's site for the host, remembered per rendering version, for its page serving.
     "home.shop_page.KnownSitesMiddleware",
 ]
 
