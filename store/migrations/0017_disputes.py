@@ -6,80 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('store', '0016_refunds_awaiting_stripe'),
+        ("store", "0016_refunds_awaiting_stripe"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_dispute_id', models.CharField(max_length=255, unique=True)),
-                ('stripe_charge_id', models.CharField(blank=True, max_length=255)),
-                ('livemode', models.BooleanField(default=False)),
-                ('status', models.CharField(choices=[('warning_needs_response', 'Inquiry: needs a response'), ('warning_under_review', 'Inquiry: under review'), ('warning_closed', 'Inquiry closed'), ('needs_response', 'Needs a response'), ('under_review', 'Under review'), ('won', 'Won'), ('lost', 'Lost'), ('prevented', 'Prevented (refunded)')], max_length=30)),
-                ('reason', models.CharField(max_length=50)),
-                ('amount', models.PositiveIntegerField(help_text="In the currency's minor unit.")),
-                ('currency', models.CharField(max_length=3)),
-                ('evidence_due_by', models.DateTimeField(blank=True, null=True)),
-                ('funds_withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('funds_reinstated_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_dispute_id", models.CharField(max_length=255, unique=True)),
+                ("stripe_charge_id", models.CharField(blank=True, max_length=255)),
+                ("livemode", models.BooleanField(default=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("warning_needs_response", "Inquiry: needs a response"),
+                            ("warning_under_review", "Inquiry: under review"),
+                            ("warning_closed", "Inquiry closed"),
+                            ("needs_response", "Needs a response"),
+                            ("under_review", "Under review"),
+                            ("won", "Won"),
+                            ("lost", "Lost"),
+                            ("prevented", "Prevented (refunded)"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("reason", models.CharField(max_length=50)),
+                ("amount", models.PositiveIntegerField(help_text="In the currency's minor unit.")),
+                ("currency", models.CharField(max_length=3)),
+                ("evidence_due_by", models.DateTimeField(blank=True, null=True)),
+                ("funds_withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("funds_reinstated_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='EarlyFraudWarning',
+            name="EarlyFraudWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stripe_warning_id', models.CharField(max_length=255, unique=True)),
-                ('stripe_charge_id', models.CharField(blank=True, max_length=255)),
-                ('livemode', models.BooleanField(default=False)),
-                ('fraud_type', models.CharField(max_length=50)),
-                ('actionable', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stripe_warning_id", models.CharField(max_length=255, unique=True)),
+                ("stripe_charge_id", models.CharField(blank=True, max_length=255)),
+                ("livemode", models.BooleanField(default=False)),
+                ("fraud_type", models.CharField(max_length=50)),
+                ("actionable", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.AddField(
-            model_name='order',
-            name='disputed',
+            model_name="order",
+            name="disputed",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='orderemail',
-            name='kind',
-            field=models.CharField(choices=[('confirmation', 'Order confirmation'), ('new_order', 'New order (to staff)'), ('shipped', 'Shipped notice'), ('refund', 'Refund notice'), ('dispute', 'Dispute opened (to staff)')], max_length=20),
+            model_name="orderemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("confirmation", "Order confirmation"),
+                    ("new_order", "New order (to staff)"),
+                    ("shipped", "Shipped notice"),
+                    ("refund", "Refund notice"),
+                    ("dispute", "Dispute opened (to staff)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(condition=models.Q(('disputed', True)), fields=['id'], name='store_order_disputed'),
+            model_name="order",
+            index=models.Index(
+                condition=models.Q(("disputed", True)), fields=["id"], name="store_order_disputed"
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='store.order'),
+            model_name="dispute",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disputes",
+                to="store.order",
+            ),
         ),
         migrations.AddField(
-            model_name='orderemail',
-            name='dispute',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='store.dispute'),
+            model_name="orderemail",
+            name="dispute",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="store.dispute",
+            ),
         ),
         migrations.AddField(
-            model_name='earlyfraudwarning',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='fraud_warnings', to='store.order'),
+            model_name="earlyfraudwarning",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="fraud_warnings",
+                to="store.order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(condition=models.Q(('status__in', ['warning_needs_response', 'needs_response'])), fields=['status'], name='store_dispute_needs_response'),
+            model_name="dispute",
+            index=models.Index(
+                condition=models.Q(("status__in", ["warning_needs_response", "needs_response"])),
+                fields=["status"],
+                name="store_dispute_needs_response",
+            ),
         ),
     ]
