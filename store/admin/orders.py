@@ -49,7 +49,7 @@ from store.admin.order_actions import (
     can_fulfil,
 )
 from store.admin.read_only import ReadOnlyModelViewSet
-from store.admin.refund_views import RefundOrder, can_refund, new_refund_form
+from store.admin.refund_views import ConfirmRefund, RefundOrder, can_refund, new_refund_form
 from store.models import Order
 from store.order_queries import OrderFilterSet
 from store.templatetags.store_format import local_datetime
@@ -258,6 +258,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
             path("ship/<int:pk>/", ShipOrder.as_view(), name="ship"),
             path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
             path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
+            path("refund/<int:pk>/confirm/", ConfirmRefund.as_view(), name="refund_confirm"),
             path("refund/<int:pk>/", RefundOrder.as_view(), name="refund"),
             path("invoice/<int:pk>/", AdminOrderDocument.as_view(), name="invoice"),
             path(
