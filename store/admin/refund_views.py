@@ -53,7 +53,8 @@ class ConfirmRefund(OrderAction):
             return _back_to(order)
         data = form.cleaned_data
         if repeated := Refund.objects.filter(form_token=data["form_token"]).first():
-            messages.warning(request, f"This form was already sent: {repeated} was made then.")
+            # The same form again (a resend): the refund it made, asked again if need be.
+            _send(request, order, data | {"amount": repeated.amount})
             return _back_to(order)
         already = payments.outstanding(order)
         left = order.amount_total - already
@@ -99,37 +100,38 @@ class RefundOrder(OrderAction):
         if not form.is_valid():
             messages.error(request, f"No refund was made: {_problems(form)}")
         else:
-            self._refund(order, form.cleaned_data)
+            _send(request, order, form.cleaned_data)
         return _back_to(order)
 
-    def _refund(self, order: Order, data: dict) -> None:
-        request = self.request
-        try:
-            refund, made = payments.refund_order(
-                order,
-                amount=data["amount"],
-                reason=data["reason"],
-                user=request.user,
-                form_token=data["form_token"],
-                outstanding_when_shown=data["outstanding_when_shown"],
-                restock=data["restock"],
-            )
-        except payments.RefundRefused as refused:
-            messages.error(request, f"No refund was made: {refused}")
-        except payments.RefundFailed as failed:
-            messages.error(request, f"Stripe refused the refund, so nothing changed: {failed}")
-        except payments.RefundNotKnownYet as unknown:
-            messages.warning(
-                request,
-                f"{unknown.refund}: not known yet. Stripe's answer has not come ({unknown}), so "
-                "the refund may or may not be made. Do not refund again: it settles by itself "
-                "within minutes, and this page then shows it.",
-            )
+
+def _send(request: HttpRequest, order: Order, data: dict) -> None:
+    """Ask for the refund (the same form's again, with its key) and say what came of it."""
+    try:
+        refund, made = payments.refund_order(
+            order,
+            amount=data["amount"],
+            reason=data["reason"],
+            user=request.user,
+            form_token=data["form_token"],
+            outstanding_when_shown=data["outstanding_when_shown"],
+            restock=data["restock"],
+        )
+    except payments.RefundRefused as refused:
+        messages.error(request, f"No refund was made: {refused}")
+    except payments.RefundFailed as failed:
+        messages.error(request, f"Stripe refused the refund, so nothing changed: {failed}")
+    except payments.RefundNotKnownYet as unknown:
+        messages.warning(
+            request,
+            f"{unknown.refund}: not known yet. Stripe's answer has not come ({unknown}), so "
+            "the refund may or may not be made. Do not refund again: it settles by itself "
+            "within minutes, and this page then shows it.",
+        )
+    else:
+        if not made:
+            messages.warning(request, f"This form was already sent: {refund} was made then.")
         else:
-            if not made:
-                messages.warning(request, f"This form was already sent: {refund} was made then.")
-            else:
-                messages.success(request, f"{refund}: {refund.get_status_display().lower()}.")
+            messages.success(request, f"{refund}: {refund.get_status_display().lower()}.")
 
 
 def _shown(order: Order, amount: int) -> str:
