@@ -21,6 +21,8 @@ from babel.numbers import (
     NumberFormatError,
     NumberPattern,
     get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
     list_currencies,
     parse_decimal,
 )
@@ -78,6 +80,7 @@ def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
                 f"{currency.upper()}, without another currency's symbol."
             )
         raise MoneyInputError(f"“{text}” is not a number. Type a price such as 500 or 1,250.50.")
+    _refuse_ambiguous(number, text, currency, locale)
     try:
         value = parse_decimal(number.replace("_", ""), locale=locale, strict=False)
     except NumberFormatError:
@@ -96,6 +99,34 @@ def parse_amount(text: str, currency: str, locale: str | None = None) -> int:
         # Far beyond anything chargeable; keeps absurd input out of int().
         raise MoneyInputError(too_large_message(currency))
     return int(minor)
+
+
+def _refuse_ambiguous(number: str, text: str, currency: str, locale: str) -> None:
+    """Refuse what one reader takes for thousands and another for decimals.
+
+    In ``en_IN`` the comma groups digits (1,000 or 1,00,000) and the point starts
+    decimals, so ``1,5`` and ``1,50`` (a decimal comma, or a group cut short) and
+    ``1.000`` (a thousands point, or three decimals) could each be two amounts a
+    hundred or a thousand times apart. Groups of two or three digits ending in a
+    group of three (1,25,000 or 125,000) are unambiguous; so are at most the
+    currency's decimals.
+    """
+    group, decimal = get_group_symbol(locale=locale), get_decimal_symbol(locale=locale)
+    whole, _, fraction = number.strip().partition(decimal)
+    groups = whole.split(group)
+    badly_grouped = len(groups) > 1 and (
+        not 1 <= len(groups[0]) <= 3
+        or any(len(part) not in (2, 3) for part in groups[1:-1])
+        or len(groups[-1]) != 3
+    )
+    places = exponent(currency)
+    if badly_grouped or (len(fraction) == 3 and places < 3 and group not in whole):
+        example = format_for_input(123_456 * 10**places, currency, locale)
+        decimals = f"“{decimal}” starts the decimals" if places else "there are no decimals"
+        raise MoneyInputError(
+            f"“{text.strip()}” is ambiguous: here “{group}” only separates thousands and "
+            f"{decimals}, as in {example}. Type it that way."
+        )
 
 
 def too_large_message(currency: str) -> str:

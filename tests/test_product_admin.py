@@ -79,7 +79,8 @@ def test_a_new_product_saved_as_draft_stays_off_the_shop(admin_client):
     "price, message",
     [
         ("abc", "not a number"),
-        ("5.005", "at most 2 decimals"),
+        ("5.0051", "at most 2 decimals"),
+        ("1,5", "is ambiguous"),
         ("-1", "cannot be negative"),
         ("0.10", "less than ₹0.50"),
         ("10000000", "more than ₹99,99,999.99"),

@@ -37,17 +37,44 @@ def refunder(db) -> Client:
     return staff_client("cashier", "Order refunds")
 
 
+def fields_of(form) -> dict[str, str]:
+    """What a browser submits: every input but unticked checkboxes."""
+    return {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+
+
 def refund_form(staff: Client, order: Order) -> dict[str, str]:
     """The refund form as the order's page renders it (hidden fields included)."""
     page = BeautifulSoup(staff.get(f"{ORDERS}inspect/{order.pk}/").content, "html.parser")
-    form = page.select_one(f"form[action='{ORDERS}refund/{order.pk}/']")
+    form = page.select_one(f"form[action='{ORDERS}refund/{order.pk}/confirm/']")
     assert form is not None, "no refund form on the order's page"
-    return {field["name"]: field.get("value", "") for field in form.select("input")}
+    return fields_of(form)
+
+
+def ask_to_refund(staff: Client, order: Order, form: dict | None = None, **fields):
+    """Send the order page's refund form: the confirmation page, or the order's page saying
+    why not. No ``amount``: "Refund everything that is left" is ticked."""
+    data = (form or refund_form(staff, order)) | fields
+    if not data.get("amount"):
+        data.setdefault("refund_all", "on")
+    return staff.post(f"{ORDERS}refund/{order.pk}/confirm/", data, follow=True)
+
+
+def confirmation_form(response, order: Order):
+    page = BeautifulSoup(response.content, "html.parser")
+    return page.select_one(f"form[action='{ORDERS}refund/{order.pk}/']")
 
 
 def refund(staff: Client, order: Order, form: dict | None = None, **fields):
-    data = (form or refund_form(staff, order)) | fields
-    return staff.post(f"{ORDERS}refund/{order.pk}/", data, follow=True)
+    """Fill in the refund form on the order's page, then press "Yes" on the confirmation."""
+    asked = ask_to_refund(staff, order, form, **fields)
+    confirmation = confirmation_form(asked, order)
+    if confirmation is None:
+        return asked  # refused before the confirmation: the order's page says why
+    return staff.post(f"{ORDERS}refund/{order.pk}/", fields_of(confirmation), follow=True)
 
 
 def refund_requests(stripe_sim) -> list:

@@ -128,17 +128,55 @@ class ProductForm(WagtailAdminModelForm):
 
 
 class RefundForm(forms.Form):
-    """How much to give back and why; the hidden fields tie it to the page as shown."""
+    """How much to give back and why, as typed on the order's page; a confirmation follows.
+
+    An empty amount is a mistake, not "everything": refunding all that is left is
+    its own choice. The hidden fields tie the form to the page as it was shown.
+    """
 
     amount = AmountField(
         required=False,
         label=f"Amount ({settings.STORE_CURRENCY.upper()})",
-        help_text="Leave empty to refund everything that is left.",
+        help_text="For example 250 or 1,250.50.",
     )
+    refund_all = forms.BooleanField(required=False, label="Refund everything that is left")
     reason = forms.ChoiceField(
         choices=[("", "No reason given"), *Refund.Reason.choices], required=False
+    )
+    restock = forms.BooleanField(
+        required=False,
+        label="Put the units back into stock",
+        help_text="When the refund succeeds, the order's units go back on sale (once per order).",
     )
     # A double click posts the same token: one refund.
     form_token = forms.UUIDField(widget=forms.HiddenInput)
     # What the page said was refunded, so a refund made meanwhile is noticed.
+    outstanding_when_shown = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if "amount" in self.errors:
+            return data
+        if data.get("amount") is None and not data.get("refund_all"):
+            raise forms.ValidationError(
+                "Type the amount to refund, or choose “Refund everything that is left”."
+            )
+        if data.get("amount") is not None and data.get("refund_all"):
+            raise forms.ValidationError(
+                "Type an amount or choose “Refund everything that is left”, not both."
+            )
+        return data
+
+
+class ConfirmedRefundForm(forms.Form):
+    """The refund as its confirmation page showed it: the amount in minor units, no parsing."""
+
+    amount = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    reason = forms.ChoiceField(
+        choices=[("", "No reason given"), *Refund.Reason.choices],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    restock = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
     outstanding_when_shown = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

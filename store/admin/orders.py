@@ -51,7 +51,7 @@ from store.admin.order_actions import (
     can_fulfil,
 )
 from store.admin.read_only import ReadOnlyModelViewSet
-from store.admin.refund_views import RefundOrder, can_refund, new_refund_form
+from store.admin.refund_views import ConfirmRefund, RefundOrder, can_refund, new_refund_form
 from store.models import Order
 from store.order_queries import OrderFilterSet
 from store.templatetags.store_format import local_datetime
@@ -262,6 +262,7 @@ class OrderViewSet(ReadOnlyModelViewSet):
             path("deliver/<int:pk>/", DeliverOrder.as_view(), name="deliver"),
             path("revoke-links/<int:pk>/", RevokeOrderLinks.as_view(), name="revoke_links"),
             path("undo-fulfilment/<int:pk>/", UndoFulfilment.as_view(), name="undo_fulfilment"),
+            path("refund/<int:pk>/confirm/", ConfirmRefund.as_view(), name="refund_confirm"),
             path("refund/<int:pk>/", RefundOrder.as_view(), name="refund"),
             path("invoice/<int:pk>/", AdminOrderDocument.as_view(), name="invoice"),
             path(

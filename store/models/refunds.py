@@ -55,6 +55,10 @@ class Refund(models.Model):
     # When Stripe was last asked to make it: an answer may still be on its way until
     # the longest a Stripe call can take has passed.
     stripe_asked_at = models.DateTimeField(null=True, blank=True)
+    # Staff asked to put the order's units back into stock once this refund succeeds; when
+    # that was done (once per order: store.refund_restock).
+    restock = models.BooleanField(default=False)
+    restocked_at = models.DateTimeField(null=True, blank=True)
     # The rendered refund form it came from: a double click is the same refund.
     form_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)

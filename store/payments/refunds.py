@@ -83,6 +83,7 @@ def refund_order(
     user: AbstractBaseUser,
     form_token: uuid.UUID,
     outstanding_when_shown: int,
+    restock: bool = False,
 ) -> tuple[Refund, bool]:
     """Refund ``amount`` (None: the rest) of a paid order; (the refund, whether Stripe was asked).
 
@@ -92,7 +93,9 @@ def refund_order(
     RefundNotKnownYet when its answer did not come (or is on its way for the
     same form). The same form sent again is the same refund, with the same key.
     """
-    refund, new = _requested_refund(order, amount, reason, user, form_token, outstanding_when_shown)
+    refund, new = _requested_refund(
+        order, amount, reason, user, form_token, outstanding_when_shown, restock
+    )
     if not new and not refund.awaiting_stripe:
         return refund, False
     if not new and _being_asked(refund):
@@ -109,6 +112,7 @@ def _requested_refund(
     user: AbstractBaseUser,
     form_token: uuid.UUID,
     outstanding_when_shown: int,
+    restock: bool,
 ) -> tuple[Refund, bool]:
     """The form's refund row, committed before Stripe hears of it; whether it is new."""
     with transaction.atomic():
@@ -126,6 +130,7 @@ def _requested_refund(
             reason=reason,
             created_by=user,
             form_token=form_token,
+            restock=restock,  # applied once it succeeds (store.refund_restock)
         ), True
 
 

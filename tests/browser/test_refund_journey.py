@@ -38,7 +38,13 @@ def test_staff_refund_part_of_an_order(page, live_server, cashier, client, produ
 
     page.get_by_label("Amount (INR)").fill("200")
     page.get_by_label("Reason").select_option(label="Requested by the customer")
-    page.get_by_role("button", name="Refund", exact=True).click()
+    page.get_by_role("button", name="Refund…", exact=True).click()
+
+    expect(page.get_by_role("heading", name=f"Refund ₹200.00 of {order}?")).to_be_visible()
+    expect(page.get_by_text("₹1,000.00", exact=True)).to_be_visible()  # left after it
+    assert axe_violations(page) == []
+    assert not order.refunds.exists()
+    page.get_by_role("button", name="Yes, refund ₹200.00").click()
 
     expect(page.get_by_text(f"Refund of ₹200.00 for {order}: succeeded.")).to_be_visible()
     expect(page.get_by_text("₹200.00: succeeded, requested by the customer")).to_be_visible()
