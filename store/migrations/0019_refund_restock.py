@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("store", "0017_disputes"),
+        ("store", "0018_order_status_links_and_emails"),
     ]
 
     operations = [
