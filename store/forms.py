@@ -97,9 +97,16 @@ class CheckoutForm(forms.Form):
 
     @classmethod
     def from_basket(cls, items: dict[str, int], *, products: Iterable[Product]) -> CheckoutForm:
-        """The form showing the basket's quantities (store.basket), as the shopper left them."""
-        initial = {f"{QUANTITY_PREFIX}{key}": quantity for key, quantity in items.items()}
-        return cls(products=products, initial=initial)
+        """The form showing the basket's quantities (store.basket), as the shopper left them,
+        but for products sold out since: those show 0 and count for nothing."""
+        form = cls(products=products)
+        sold_out = {form.field_name(p) for p in form.products if form.available[p.pk] == 0}
+        form.initial = {
+            name: quantity
+            for key, quantity in items.items()
+            if (name := f"{QUANTITY_PREFIX}{key}") not in sold_out
+        }
+        return form
 
     @classmethod
     def refused(

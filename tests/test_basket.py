@@ -8,7 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from home import shop_page
-from store.models import Order
+from store.models import Order, Product
+from tests.conftest import behind_the_shops_back
 from tests.shopping import DECLINED_CARD, Shopper, messages
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -124,3 +125,15 @@ def test_stripe_down_keeps_the_basket_and_says_so(shopper, stripe_sim):
     page = BeautifulSoup(shopper.get("/").text, "html.parser")
     assert "Payment could not be started" in " ".join(messages(page))
     assert quantities(page) == {"T-Shirt": "0", "Shoes": "1", "Cap": "2"}
+
+
+def test_a_product_sold_out_since_leaves_the_basket_and_its_total(shopper):
+    to_stripe = shopper.checkout(T_Shirt=1, Cap=2)
+    shopper.follow_to_shop(shopper.cancel_on_stripe(to_stripe.headers["Location"]))
+    Product.objects.filter(name="Cap").update(stock=0)
+    behind_the_shops_back()
+
+    page = shopper.shop()
+
+    assert quantities(page) == {"T-Shirt": "1", "Shoes": "0", "Cap": "0"}
+    assert shown_total(page) == "₹500.00"
