@@ -151,17 +151,6 @@ class CheckoutForm(forms.Form):
         for product in self.products:
             yield ProductChoice(product, self[self.field_name(product)], self.available[product.pk])
 
-    def ran_short(self) -> bool:
-        """Refused only because less is left than asked for (someone else was quicker)."""
-        short = [
-            product
-            for product in self.products
-            if self.available[product.pk] is not None
-            and self.available[product.pk] < MAX_QUANTITY
-            and self.has_error(self.field_name(product), code="max_value")
-        ]
-        return bool(short) and len(short) == len(self.errors)
-
     def clean(self) -> dict:
         cleaned = super().clean()
         self._refuse_unexpected_fields()
