@@ -5,17 +5,22 @@ on the order's page, the listing and the dashboard."""
 from __future__ import annotations
 
 import json
+import threading
+from types import SimpleNamespace
 
 import pytest
 import requests
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.db import connection, transaction
 
 from store.models import Dispute, EarlyFraudWarning, Order, OrderEmail, WebhookEvent
+from store.payments import disputes as payments_disputes
 from store.reports import sales_summary
 from store.templatetags.store_format import local_datetime
 from stripe_simulator import sign_payload
 from tests.admin_pages import admin_messages, staff_client
+from tests.conftest import requires_postgres
 from tests.mail_server import run_worker, text_and_html
 from tests.shopping import Shopper
 from tests.test_orders_admin import listing_numbers
@@ -231,3 +236,38 @@ def test_staff_see_the_dispute_filter_it_count_it_and_lost_money_leaves_the_sale
 
     assert sales_summary().revenue_today == revenue - paid_order.amount_total
     assert sales_summary().disputes_needing_response == 0
+
+
+@requires_postgres
+def test_a_dispute_recorded_while_staff_press_ship_wins_the_race(
+    paid_order, shop_server, stripe_sim, fulfiller
+):
+    """The dispute's transaction has flagged the order but not committed when "Mark shipped"
+    arrives: the ship's conditional UPDATE waits for the row, sees ``disputed`` and ships
+    nothing. Without ``disputed=False`` in that UPDATE the order ships."""
+    opened = bank(stripe_sim, paid_order)
+    fetched = payments_disputes.fetch_dispute(SimpleNamespace(id=opened["id"]))
+    recorded, release = threading.Event(), threading.Event()
+
+    def record_dispute() -> None:
+        try:
+            with transaction.atomic():
+                payments_disputes.apply_dispute(fetched)
+                recorded.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    recorder = threading.Thread(target=record_dispute)
+    recorder.start()
+    assert recorded.wait(10)
+    shipper = threading.Thread(target=lambda: (ship(fulfiller, paid_order), connection.close()))
+    shipper.start()
+    shipper.join(1)
+    assert shipper.is_alive()  # waiting for the order's row
+    release.set()
+    recorder.join(10)
+    shipper.join(10)
+
+    order = Order.objects.get()
+    assert (order.disputed, order.fulfilment) == (True, "unfulfilled")
