@@ -6,7 +6,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -134,15 +133,11 @@ def visitors_form(request) -> CheckoutForm | None:
 
 
 def my_orders(request) -> list[Order]:
-    """This browser's orders a shopper paid for or tried to: paid, being confirmed,
-    processing (a bank payment settling), or whose payment failed."""
+    """This browser's orders a shopper paid for or tried to (``OrderQuerySet.shown_to_shopper``)."""
     token = shopper.browser_token(request)
-    confirming = Q(status=Order.Status.PENDING, public_id__in=shopper.confirming_order_ids(request))
-    processing = Q(status=Order.Status.PENDING, payment_processing=True)
-    payment_failed = Q(status=Order.Status.FAILED) & ~Q(stripe_payment_intent_id="")
     return list(
         Order.objects.for_browser(token)
-        .filter(Q(status=Order.Status.PAID) | confirming | processing | payment_failed)
+        .shown_to_shopper(shopper.confirming_order_ids(request))
         .select_related("invoice")
         .prefetch_related("lines", "invoice__credit_notes")
         .order_by("-created_at")

@@ -1,5 +1,6 @@
 """Staff ship and deliver paid orders. Each step is recorded in Wagtail's audit log with who
-and when, and shipping owes the customer an email, in the same transaction."""
+and when, and shipping owes the customer an email, in the same transaction; My Orders hears
+of it once that commits. No Stripe call: the model's conditional UPDATE decides."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from wagtail.log_actions import log
 
 from store import emails
 from store.models import Order, OrderEmail
+from store.signals import announce_orders_change
 
 SHIPPED = "store.order.shipped"
 DELIVERED = "store.order.delivered"
@@ -29,6 +31,7 @@ def ship(
             data={"carrier": carrier, "tracking_number": tracking_number},
         )
         emails.queue(order, OrderEmail.Kind.SHIPPED)
+        announce_orders_change(order.browser_token)
     return True
 
 
@@ -56,6 +59,7 @@ def deliver(order: Order, *, user: AbstractBaseUser) -> bool:
         if not order.mark_delivered():
             return False
         log(instance=order, action=DELIVERED, user=user)
+        announce_orders_change(order.browser_token)
     return True
 
 
@@ -71,4 +75,5 @@ def undo(order: Order, *, user: AbstractBaseUser) -> bool:
             user=user,
             data={"undone": undone, "now": order.fulfilment},
         )
+        announce_orders_change(order.browser_token)
     return True

@@ -2,8 +2,9 @@
 
 A pending order holds the units of its lines while its Checkout Session can be
 paid (until ``Order.checkout_expires_at``), or for as long as a delayed payment
-is processing. Nothing has to run when a hold ends: cancelled, expired and
-failed orders, and sessions past their expiry, simply stop counting. Paying
+is processing: ``OrderQuerySet.holding``, the one definition. Nothing has to
+run when a hold ends: cancelled, expired and failed orders, and sessions past
+their expiry, simply stop counting. Paying
 takes the units off ``Product.stock`` in the transaction that marks it paid.
 """
 
@@ -12,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from django.db.models import F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import F, IntegerField, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.text import get_text_list
 
 from store.models import Order, OrderLine, Product
@@ -36,18 +36,10 @@ class SoldOut(Exception):
         )
 
 
-def holding(now: datetime | None = None) -> Q:
-    """Orders whose lines hold units right now."""
-    now = now or timezone.now()
-    return Q(status=Order.Status.PENDING) & (
-        Q(payment_processing=True) | Q(checkout_expires_at__gt=now)
-    )
-
-
 def with_held_units(products: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate ``held_units``: units of each product in live checkouts (one query)."""
     held = (
-        OrderLine.objects.filter(product=OuterRef("pk"), order__in=Order.objects.filter(holding()))
+        OrderLine.objects.filter(product=OuterRef("pk"), order__in=Order.objects.holding())
         .values("product")
         .annotate(total=Sum("quantity"))
         .values("total")
@@ -65,9 +57,7 @@ def counted(products: Iterable[Product]) -> list[Product]:
     tracked = [product.pk for product in products if product.stock is not None]
     held: dict[int, int] = {}
     if tracked:
-        lines = OrderLine.objects.filter(
-            product__in=tracked, order__in=Order.objects.filter(holding())
-        )
+        lines = OrderLine.objects.filter(product__in=tracked, order__in=Order.objects.holding())
         held = dict(lines.values_list("product").annotate(total=Sum("quantity")))
     for product in products:
         product.held_units = held.get(product.pk, 0)
@@ -151,15 +141,12 @@ def change_count(product: Product, before: int | None, after: int | None) -> Non
 
 def next_hold_expiry() -> datetime | None:
     """When the first live hold on a tracked product ends by itself (nothing announces it)."""
-    holds = Order.objects.filter(
-        holding(), payment_processing=False, lines__product__stock__isnull=False
+    holds = Order.objects.holding().filter(
+        payment_processing=False, lines__product__stock__isnull=False
     )
     return holds.aggregate(first=Min("checkout_expires_at"))["first"]
 
 
 def is_holding(order: Order, now: datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return order.status == Order.Status.PENDING and (
-        order.payment_processing
-        or (order.checkout_expires_at is not None and order.checkout_expires_at > now)
-    )
+    """Whether the order holds units now, by the one rule (``OrderQuerySet.holding``)."""
+    return Order.objects.filter(pk=order.pk).holding(now).exists()

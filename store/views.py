@@ -39,6 +39,10 @@ TOO_MANY_CHECKOUTS = (
     "You have started a lot of checkouts in a short time, so this one was not started. "
     "Nothing was charged. Please try again in {wait}."
 )
+CHECKOUT_IN_PROGRESS = (
+    "We are still opening the payment page for this basket (Checkout was pressed twice). "
+    "Nothing has been charged. If the payment page does not open, press Checkout again."
+)
 NOT_CHARGED_RETRY = (
     "Payment could not be started. You were not charged. Please try again in a moment."
 )
@@ -79,6 +83,9 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return HttpResponseSeeOther(SHOP_URL)
     except stock.SoldOut as sold_out:
         return _sold_out(request, sold_out)
+    except payments.CheckoutInProgress:
+        messages.info(request, CHECKOUT_IN_PROGRESS)
+        return HttpResponseSeeOther(SHOP_URL)
     except payments.CheckoutUnavailable:
         messages.error(request, NOT_CHARGED_RETRY)  # the basket keeps the quantities
         return HttpResponseSeeOther(SHOP_URL)
@@ -120,6 +127,13 @@ def checkout_cancel(request: HttpRequest, public_id) -> HttpResponse:
         raise Http404("No such checkout")
     try:
         outcome = payments.cancel_checkout(order)
+    except payments.CancelInProgress:
+        messages.info(
+            request,
+            f"We are cancelling order #{order.number} with Stripe. Nothing has been charged; "
+            "please do not pay on that page.",
+        )
+        return HttpResponseSeeOther(SHOP_URL)
     except payments.PaymentError:
         messages.warning(
             request,

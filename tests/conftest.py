@@ -7,11 +7,12 @@ import pytest
 import redis
 import stripe
 from django.core.cache import cache, caches
-from django.db import connection
+from django.db import connection, connections
 
 from home import shop_page
 from mysite.settings.environment import media_storage_config
 from store.models import Product
+from store.payments.stripe_http import InstrumentedRequestsClient, endpoint_of
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
 from tests.mail_server import MailServer
@@ -34,6 +35,36 @@ def make_product(
     return Product.objects.create(
         name=name, slug=slug, price=price, live=live, sort_order=sort_order, **fields
     )
+
+
+@pytest.fixture(autouse=True)
+def no_stripe_call_in_a_transaction(monkeypatch):
+    """Fail any test in which the shop calls Stripe while a transaction is open (issue 18).
+
+    The blocks pytest-django opens around a non-transactional test are marked
+    ``_from_testcase`` by Django and do not count: only the shop's own do. Any
+    thread's call counts (a live server's too); the test fails at teardown even
+    if the shop caught the error raised here.
+    """
+    calls_in_transactions: list[str] = []
+    request = InstrumentedRequestsClient.request
+
+    def checked(client, method, url, headers, post_data=None):
+        open_blocks = [
+            block
+            for connection in connections.all(initialized_only=True)
+            for block in connection.atomic_blocks
+            if not block._from_testcase
+        ]
+        if open_blocks:
+            calls_in_transactions.append(f"{method.upper()} {endpoint_of(url)}")
+            raise AssertionError(f"Stripe called inside a transaction: {method} {url}")
+        return request(client, method, url, headers, post_data)
+
+    monkeypatch.setattr(InstrumentedRequestsClient, "request", checked)
+    yield
+    if calls_in_transactions:
+        pytest.fail(f"Stripe was called with a transaction open: {calls_in_transactions}")
 
 
 @pytest.fixture(autouse=True)

@@ -35,9 +35,9 @@ def place_order(client, products, *, quantity_of_cap: int = 1, minutes_ago: int 
     form = {"form_token": str(uuid.uuid4()), f"quantity_{products[2].pk}": str(quantity_of_cap)}
     client.post("/checkout/", form)
     order = Order.objects.latest("pk")
-    Order.objects.filter(pk=order.pk).update(
-        created_at=timezone.now() - timedelta(minutes=minutes_ago)
-    )
+    # Placed, and its Checkout Session asked for, that long ago.
+    then = timezone.now() - timedelta(minutes=minutes_ago)
+    Order.objects.filter(pk=order.pk).update(created_at=then, checkout_started_at=then)
     return order
 
 

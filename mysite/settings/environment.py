@@ -35,14 +35,20 @@ def database_config(sqlite_path: Path) -> dict:
     else:
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
 
+    # The longest a statement waits for a lock before failing. No transaction waits for
+    # Stripe (store.payments), so locks are held for milliseconds; this bounds the rest.
+    lock_timeout = env.float("DB_LOCK_TIMEOUT_SECONDS", default=10.0)
+    options = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Concurrent writers (webhook + success page) wait for the lock instead
-        # of failing with "database is locked".
-        config.setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
-        config["OPTIONS"].setdefault("timeout", 20)
+        # of failing with "database is locked", for at most the lock timeout.
+        options["transaction_mode"] = "IMMEDIATE"
+        options.setdefault("timeout", lock_timeout)
     else:
         config["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
+        setting = f"-c lock_timeout={round(lock_timeout * 1000)}"
+        options["options"] = f"{options.get('options', '')} {setting}".strip()
     return config
 
 

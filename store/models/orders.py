@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import models
@@ -11,13 +12,6 @@ from django.utils import timezone
 
 from store import money, places
 from store.models.catalogue import Product
-from store.signals import (
-    announce_after_commit,
-    announce_availability_change,
-    announce_orders_change,
-    checkout_ended,
-    checkout_started,
-)
 
 
 def new_status_token() -> str:
@@ -28,13 +22,38 @@ class OrderQuerySet(models.QuerySet):
     def for_browser(self, browser_token: str) -> OrderQuerySet:
         return self.filter(browser_token=browser_token) if browser_token else self.none()
 
+    def holding(self, now: datetime | None = None) -> OrderQuerySet:
+        """Orders whose lines hold units right now: the one definition of a hold.
+
+        A pending order holds while its Checkout Session can be paid, or while a
+        delayed payment is processing; nothing has to run when a hold ends.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(status=Order.Status.PENDING)
+            & (models.Q(payment_processing=True) | models.Q(checkout_expires_at__gt=now))
+        )
+
+    def shown_to_shopper(self, confirming_public_ids: list[str]) -> OrderQuerySet:
+        """What My Orders lists (see ``Order.shopper_status``): paid, being confirmed (the
+        shopper came back from Stripe), processing, or whose payment failed."""
+        pending = models.Q(status=Order.Status.PENDING)
+        return self.filter(
+            models.Q(status=Order.Status.PAID)
+            | (pending & models.Q(public_id__in=confirming_public_ids))
+            | (pending & models.Q(payment_processing=True))
+            | (models.Q(status=Order.Status.FAILED) & ~models.Q(stripe_payment_intent_id=""))
+        )
+
 
 class Order(models.Model):
     """One checkout attempt and, once Stripe confirms it, one sale.
 
     Every status change goes through the ``mark_*`` methods, which are
     conditional UPDATEs: whichever process (success page, webhook, reconcile)
-    gets there first wins, the others change nothing.
+    gets there first wins, the others change nothing. They change the row only:
+    ``store.transitions`` calls them and owns what follows (stock, emails,
+    signals, the shop page's cache).
     """
 
     class Status(models.TextChoices):
@@ -100,7 +119,10 @@ class Order(models.Model):
     # Kept with the order's disputes (store.payments.disputes) so shipping is one
     # conditional UPDATE on this row.
     disputed = models.BooleanField(default=False)
-    # The shopper cancelled while Stripe could not be reached: reconcile closes the session.
+    # A request is creating the Checkout Session (with the order's idempotency key) since then:
+    # others wait for it, or reuse the key once the longest Stripe call has passed.
+    checkout_started_at = models.DateTimeField(null=True, blank=True)
+    # The shopper cancelled: Stripe is being (or could not be) told; reconcile finishes it.
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
     # When the Checkout Session expires; until then a pending order holds its units.
     checkout_expires_at = models.DateTimeField(null=True, blank=True)
@@ -236,9 +258,23 @@ class Order(models.Model):
         ).update(stripe_session_id=session_id, checkout_url=checkout_url, updated_at=timezone.now())
         if updated:
             self.stripe_session_id, self.checkout_url = session_id, checkout_url
-            announce_after_commit(checkout_started, order=self)
         else:
             self.refresh_from_db(fields=["status", "stripe_session_id", "checkout_url"])
+        return bool(updated)
+
+    def claim_checkout_start(self, stale_before: datetime) -> bool:
+        """Mark that this request creates the Checkout Session: False when another request
+        marked it after ``stale_before`` (it is still waiting for Stripe), or the order
+        has its session or is no longer pending."""
+        now = timezone.now()
+        updated = (
+            Order.objects.filter(pk=self.pk, status=self.Status.PENDING, stripe_session_id=None)
+            .filter(
+                models.Q(checkout_started_at=None) | models.Q(checkout_started_at__lt=stale_before)
+            )
+            .update(checkout_started_at=now, updated_at=now)
+        )
+        self.refresh_from_db()
         return bool(updated)
 
     def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
@@ -320,12 +356,13 @@ class Order(models.Model):
     def mark_cancelled(self) -> bool:
         return self._leave_pending(self.Status.CANCELLED)
 
-    def request_cancel(self) -> None:
-        """Remember a cancel Stripe could not be told about, for reconcile to finish."""
-        Order.objects.filter(
+    def request_cancel(self) -> bool:
+        """Remember that the shopper cancelled, before Stripe is told; False if already asked."""
+        updated = Order.objects.filter(
             pk=self.pk, status=self.Status.PENDING, cancel_requested_at__isnull=True
         ).update(cancel_requested_at=timezone.now(), updated_at=timezone.now())
         self.refresh_from_db(fields=["cancel_requested_at"])
+        return bool(updated)
 
     def flag_for_attention(self, reason: str) -> None:
         Order.objects.filter(pk=self.pk).update(
@@ -348,18 +385,11 @@ class Order(models.Model):
             updated_at=timezone.now(),
             **fields,
         )
-        if updated:
-            announce_availability_change()  # its units, if it held any, are back on sale
-        settled = self._settled(updated)
-        if settled:
-            announce_after_commit(checkout_ended, order=self)
-        return settled
+        return self._settled(updated)
 
     def _settled(self, updated: int) -> bool:
-        """After a conditional UPDATE: the row as it is now; if it changed, My Orders shows it."""
+        """After a conditional UPDATE: the row as it is now, and whether this call changed it."""
         self.refresh_from_db()
-        if updated:
-            announce_orders_change(self.browser_token)
         return bool(updated)
 
 

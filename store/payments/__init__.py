@@ -1,5 +1,10 @@
 """Everything that talks to Stripe, and the rules that keep an order paid exactly once.
 
+No flow holds a database lock or an open transaction while Stripe answers: a short
+transaction records the intent (with its idempotency key), Stripe is called, and a
+second short transaction applies the answer, the model's conditional UPDATEs deciding
+(``store.transitions`` does what follows). ``DB_LOCK_TIMEOUT_SECONDS`` bounds any wait.
+
 - ``checkout``: the pending order, then its Checkout Session.
 - ``finalize``: :func:`fulfill_checkout`, which the success page, the webhook
   and reconcile all end in; it re-reads the session and marks paid once.
@@ -8,11 +13,12 @@
 - ``stripe_api``: the client and what the shop writes on a session.
 """
 
-from store.payments.cancel import cancel_checkout
+from store.payments.cancel import CancelInProgress, cancel_checkout
 from store.payments.checkout import CheckoutLine, session_expiry, start_checkout
 from store.payments.finalize import fulfill_checkout
 from store.payments.outcomes import (
     AlreadyPaid,
+    CheckoutInProgress,
     CheckoutUnavailable,
     InvalidWebhook,
     NotAtStripe,
@@ -35,6 +41,8 @@ from store.payments.webhooks import EVENT_HANDLERS, handle_event, verify_event
 __all__ = [
     "EVENT_HANDLERS",
     "AlreadyPaid",
+    "CancelInProgress",
+    "CheckoutInProgress",
     "CheckoutLine",
     "CheckoutUnavailable",
     "InvalidWebhook",

@@ -1,50 +1,57 @@
-"""The shopper pressed Cancel on Stripe's page."""
+"""The shopper pressed Cancel on Stripe's page.
+
+Nothing is locked while Stripe answers. The cancel is recorded first
+(``Order.cancel_requested_at``, committed), then the session is expired at
+Stripe with no transaction open, then :func:`apply_session` or the cancelled
+transition runs under the order's row lock in a short transaction. A webhook
+or success page meanwhile is not kept waiting: the session at Stripe decides.
+"""
 
 from __future__ import annotations
 
-import stripe
-from django.db import transaction
+from datetime import datetime
 
+from django.db import transaction
+from django.utils import timezone
+
+from store import transitions
 from store.models import Order
-from store.payments.finalize import apply_session
+from store.payments.finalize import apply_session, read_checkout
 from store.payments.outcomes import Outcome, PaymentError
-from store.payments.stripe_api import describe, retrieve_session, stripe_client
+from store.payments.stripe_api import expire_session, longest_stripe_call
+from store.payments.stripe_fields import optional
+
+
+class CancelInProgress(PaymentError):
+    """Another request is telling Stripe about this cancel right now."""
 
 
 def cancel_checkout(order: Order) -> Outcome:
     """Expire the session at Stripe, then cancel the order.
 
     The session is expired first so it cannot be paid later; if it turns out
-    to be paid already (another tab), the order is fulfilled instead. The row
-    lock makes the "expired" webhook that Stripe sends meanwhile wait, then
-    find the order cancelled. If Stripe cannot be reached, the cancel is
-    remembered and PaymentError raised: ``sync_orders`` finishes it later.
+    to be paid already (another tab), the order is fulfilled instead. If Stripe
+    cannot be reached, PaymentError is raised and the recorded cancel is
+    finished by ``sync_orders``.
     """
-    try:
-        with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order.pk)
-            if order.status != Order.Status.PENDING:
-                return Outcome.UNCHANGED
-            if order.stripe_session_id:
-                outcome = _expire_session(order)
-                if outcome is not None:
-                    return outcome
-            return Outcome.CANCELLED if order.mark_cancelled() else Outcome.UNCHANGED
-    except PaymentError:
-        order.request_cancel()
-        raise
+    order.refresh_from_db()
+    if order.status != Order.Status.PENDING:
+        return Outcome.UNCHANGED
+    if not order.request_cancel() and _recently(order.cancel_requested_at):
+        raise CancelInProgress("The cancel is being sent to Stripe.")
+    if order.stripe_session_id:
+        session = expire_session(order.stripe_session_id, f"order-{order.public_id}-cancel")
+        if optional(session, "status") != "expired":
+            return apply_session(order, read_checkout(session.id, session))
+    return close_cancelled(order)
 
 
-def _expire_session(order: Order) -> Outcome | None:
-    """None once the session can no longer be paid; else what became of the order."""
-    try:
-        stripe_client().v1.checkout.sessions.expire(order.stripe_session_id)
-    except stripe.InvalidRequestError:
-        # Stripe only expires open sessions: find out what this one is.
-        session = retrieve_session(order.stripe_session_id)
-        if session.status == "expired":
-            return None
-        return apply_session(order, session)
-    except stripe.StripeError as error:
-        raise PaymentError(describe(error)) from error
-    return None
+def close_cancelled(order: Order) -> Outcome:
+    """The session can no longer be paid: the cancelled transition, under the row lock."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        return Outcome.CANCELLED if transitions.mark_cancelled(order) else Outcome.UNCHANGED
+
+
+def _recently(moment: datetime | None) -> bool:
+    return moment is not None and moment > timezone.now() - longest_stripe_call()

@@ -1,9 +1,16 @@
-"""Starting a checkout: the pending order first, then its Checkout Session."""
+"""Starting a checkout: the pending order first, then its Checkout Session.
+
+Three short steps, none holding a lock while Stripe answers: the order (and
+its held units) is committed; one request marks it (``checkout_started_at``, a
+conditional UPDATE) and creates the session with the order's idempotency key,
+no transaction open; the session is attached under the order's row lock.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,9 +21,14 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from store import stock
+from store import stock, transitions
 from store.models import Order, OrderLine, Product
-from store.payments.outcomes import AlreadyPaid, CheckoutUnavailable, TooManyCheckouts
+from store.payments.outcomes import (
+    AlreadyPaid,
+    CheckoutInProgress,
+    CheckoutUnavailable,
+    TooManyCheckouts,
+)
 from store.payments.stripe_api import (
     ORDER_METADATA_KEY,
     describe,
@@ -29,6 +41,9 @@ logger = logging.getLogger(__name__)
 # Stripe's window for expires_at, counted from when it creates the session.
 SHORTEST_SESSION = timedelta(minutes=30)
 LONGEST_SESSION = timedelta(hours=24)
+# How long a re-posted form waits for the session another request is creating.
+SESSION_WAIT = timedelta(seconds=0.8)
+SESSION_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,9 +73,9 @@ def start_checkout(
     ``may_start`` is asked only before a new checkout (a re-posted form is the
     same one): False raises TooManyCheckouts, creating nothing. Returns the
     order with ``checkout_url`` set. The session is created with an idempotency
-    key tied to the order, so two racing posts of one form get the same session
-    from Stripe. The order's row stays locked meanwhile, so a double click's
-    second request, and ``sync_orders``, wait or keep away.
+    key tied to the order, by the one request that marked the order
+    (``checkout_started_at``); a double click's second request waits briefly
+    for that session, then raises CheckoutInProgress rather than ask Stripe.
     """
     snapshot: list[OrderLine] | None = None
     order = _started_checkout(browser_token=browser_token, form_token=form_token, lines=lines)
@@ -68,31 +83,40 @@ def start_checkout(
         if not may_start():
             raise TooManyCheckouts
         order, snapshot = _new_order(browser_token, form_token, lines)
+    if not order.claim_checkout_start(stale_before=timezone.now() - longest_stripe_call()):
+        return _started_elsewhere(order)
+    try:
+        session = stripe_client().v1.checkout.sessions.create(
+            params=_session_params(order, snapshot or list(order.lines.all()), base_url),
+            options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
+        )
+    except stripe.StripeError as error:
+        logger.error("Checkout Session not created: %r", error, extra={"order_id": order.pk})
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            transitions.mark_failed(order, f"Checkout could not start: {describe(error)}")
+        raise CheckoutUnavailable(str(error)) from error
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        transitions.attach_session(order, session_id=session.id, checkout_url=session.url)
+    return order
+
+
+def _started_elsewhere(order: Order) -> Order:
+    """The order as another request left it: paid, with its session, ended, or still
+    being started (waited for up to SESSION_WAIT, then CheckoutInProgress)."""
+    deadline = time.monotonic() + SESSION_WAIT.total_seconds()
+    while True:
         if order.status == Order.Status.PAID:
             raise AlreadyPaid(order)
         if order.stripe_session_id:
             return order
         if order.status != Order.Status.PENDING:
             raise CheckoutUnavailable(order.failure_reason)
-        try:
-            session = stripe_client().v1.checkout.sessions.create(
-                params=_session_params(order, snapshot or list(order.lines.all()), base_url),
-                options={"idempotency_key": f"order-{order.public_id}-checkout-session"},
-            )
-        except stripe.StripeError as error:
-            logger.error(
-                "Checkout Session not created: %r",
-                error,
-                extra={"order_id": order.pk},
-            )
-            order.mark_failed(f"Checkout could not start: {describe(error)}")
-            failure = error
-        else:
-            order.attach_session(session.id, session.url)
-            return order
-    raise CheckoutUnavailable(str(failure)) from failure
+        if time.monotonic() >= deadline:
+            raise CheckoutInProgress(f"Order {order.pk}'s Checkout Session is being created")
+        time.sleep(SESSION_POLL_SECONDS)
+        order.refresh_from_db()
 
 
 def session_expiry(now: datetime | None = None) -> datetime:

@@ -1,18 +1,23 @@
 """Finalizing: one function for the success page, webhooks and reconcile.
 
-:func:`fulfill_checkout` re-reads the Checkout Session from Stripe and moves
-the order with a conditional UPDATE under a row lock, so any number of
-callers, in any order or at the same moment, make one paid transition.
+:func:`fulfill_checkout` reads from Stripe first, with no transaction open: the
+Checkout Session, and for a completed but unpaid one its PaymentIntent (a
+delayed payment that may have failed). Only then :func:`apply_session` takes
+the order's row lock in a short transaction, decides with
+:func:`session_decision` and makes the transition (``store.transitions``),
+whose conditional UPDATE lets any number of callers, in any order or at the
+same moment, make one paid transition. Nothing is locked while Stripe answers.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 
-from store import emails, stock
-from store.models import Order, OrderEmail
+from store import transitions
+from store.models import Order
 from store.payments.outcomes import Outcome
 from store.payments.stripe_api import (
     metadata_of,
@@ -20,7 +25,7 @@ from store.payments.stripe_api import (
     retrieve_payment_intent,
     retrieve_session,
 )
-from store.signals import order_paid
+from store.payments.stripe_fields import object_id, optional
 
 logger = logging.getLogger(__name__)
 
@@ -31,17 +36,40 @@ SETTLED_PAYMENT_STATUSES = frozenset({"paid", "no_payment_required"})
 FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
 
 
+@dataclass(frozen=True)
+class StripeCheckout:
+    """What Stripe says of a checkout, read before any transaction: the session, and why its
+    delayed payment failed (None: it did not, or the session is not waiting for one)."""
+
+    session: object
+    payment_failure: str | None = None
+
+
 def fulfill_checkout(session_id: str) -> Outcome:
     """Bring the order for ``session_id`` in line with what Stripe says; idempotent.
 
     Raises PaymentError when Stripe cannot be asked. Sessions this shop did not
     make (another integration on the same Stripe account) are NOT_OURS.
     """
-    session = retrieve_session(session_id)
-    order = order_for_session(session)
+    checkout = read_checkout(session_id)
+    order = order_for_session(checkout.session)
     if order is None:
         return Outcome.NOT_OURS
-    return apply_session(order, session)
+    return apply_session(order, checkout)
+
+
+def read_checkout(session_id: str, session=None) -> StripeCheckout:
+    """The session (re-read unless given) and, if it awaits a delayed payment, its fate.
+
+    Calls Stripe: never inside a transaction. Raises PaymentError (NotAtStripe
+    when Stripe has no such session).
+    """
+    session = session or retrieve_session(session_id)
+    if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES:
+        return StripeCheckout(session)
+    if optional(session, "status") != "complete":
+        return StripeCheckout(session)
+    return StripeCheckout(session, delayed_payment_failure(session))
 
 
 def order_for_session(session) -> Order | None:
@@ -62,129 +90,117 @@ def order_for_session(session) -> Order | None:
     return order
 
 
-def apply_session(order: Order, session) -> Outcome:
+def session_decision(order: Order, checkout: StripeCheckout) -> Outcome:
+    """What the order becomes given Stripe's checkout: the one decision that
+    :func:`apply_session` makes and reconcile's dry run predicts."""
+    session = checkout.session
+    if order.status == Order.Status.PAID:
+        return Outcome.ALREADY_PAID
+    if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES:
+        return Outcome.MISMATCH if mismatches(order, session) else Outcome.PAID
+    status = optional(session, "status")
+    if status == "complete":
+        return Outcome.FAILED if checkout.payment_failure else Outcome.PROCESSING
+    if status == "expired":
+        return Outcome.EXPIRED
+    return Outcome.AWAITING_PAYMENT
+
+
+def apply_session(order: Order, checkout: StripeCheckout) -> Outcome:
+    """Make the decision under the order's row lock, in a short transaction (no Stripe call).
+
+    The lock serializes racing finalizers on PostgreSQL (SQLite's IMMEDIATE
+    transactions already do); the conditional UPDATEs in the model decide.
+    """
+    session = checkout.session
     with transaction.atomic():
-        # Serializes racing finalizers on PostgreSQL; SQLite's IMMEDIATE
-        # transactions already do. The conditional UPDATEs in the model decide.
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status == Order.Status.PAID:
-            return Outcome.ALREADY_PAID
-        if session.payment_status in SETTLED_PAYMENT_STATUSES:
-            return _mark_paid(order, session)
-        if session.status == "complete":
-            return _settling_later(order, session)
-        if session.status == "expired":
-            return Outcome.EXPIRED if order.mark_expired() else Outcome.UNCHANGED
-        return Outcome.AWAITING_PAYMENT
+        decision = session_decision(order, checkout)
+        if decision is Outcome.MISMATCH:
+            return _refuse_mismatch(order, session)
+        if decision is Outcome.PAID:
+            paid = transitions.mark_paid(
+                order,
+                payment_intent_id=payment_intent_of(session),
+                customer=customer_details(session),
+                session_id=session.id,
+            )
+            return Outcome.PAID if paid else Outcome.ALREADY_PAID
+        if decision is Outcome.FAILED:
+            failed = transitions.mark_payment_failed(
+                order, f"The payment failed: {checkout.payment_failure}"
+            )
+            return Outcome.FAILED if failed else Outcome.UNCHANGED
+        if decision is Outcome.PROCESSING:
+            transitions.mark_processing(
+                order,
+                payment_intent_id=payment_intent_of(session),
+                customer=customer_details(session),
+            )
+        if decision is Outcome.EXPIRED:
+            return Outcome.EXPIRED if transitions.mark_expired(order) else Outcome.UNCHANGED
+        return decision
 
 
 def delayed_payment_failure(session) -> str | None:
     """Why a completed but unpaid session's payment failed; None while it is processing.
 
     The session alone cannot tell (it stays complete and unpaid either way); its
-    PaymentIntent can. Raises PaymentError when Stripe cannot be asked.
+    PaymentIntent can. Calls Stripe; raises PaymentError when it cannot be asked.
     """
-    if not session.payment_intent:
+    payment_intent = payment_intent_of(session)
+    if not payment_intent:
         return None
-    intent = retrieve_payment_intent(session.payment_intent)
+    intent = retrieve_payment_intent(payment_intent)
     if intent.status not in FAILED_INTENT_STATUSES:
         return None
-    error = intent.last_payment_error
-    return (error.message if error and error.message else None) or "the bank declined it"
+    return optional(intent, "last_payment_error", "message") or "the bank declined it"
 
 
-def _settling_later(order: Order, session) -> Outcome:
-    """Checkout completed with a delayed payment: keep holding until it succeeds or fails."""
-    failure = delayed_payment_failure(session)
-    if failure:
-        failed = order.mark_failed(f"The payment failed: {failure}")
-        if failed:  # with the transition, so one email however many callers race
-            emails.queue(order, OrderEmail.Kind.PAYMENT_FAILED)
-        return Outcome.FAILED if failed else Outcome.UNCHANGED
-    order.mark_processing(
-        payment_intent_id=session.payment_intent or "", customer=customer_details(session)
-    )
-    return Outcome.PROCESSING
+def payment_intent_of(session) -> str:
+    return object_id(optional(session, "payment_intent")) or ""
 
 
 def customer_details(session) -> dict[str, str]:
     """Who paid and where to ship, where API version 2026-10-28 puts them on the session."""
-    customer = _field(session, "customer_details")
-    shipping = _field(session, "collected_information", "shipping_details")
-    address = _field(shipping, "address")
+    customer = optional(session, "customer_details")
+    shipping = optional(session, "collected_information", "shipping_details")
+    address = optional(shipping, "address")
     return {
-        "customer_email": _field(customer, "email"),
-        "customer_name": _field(customer, "name"),
-        "customer_phone": _field(customer, "phone"),
-        "shipping_name": _field(shipping, "name"),
-        "shipping_line1": _field(address, "line1"),
-        "shipping_line2": _field(address, "line2"),
-        "shipping_city": _field(address, "city"),
-        "shipping_postal_code": _field(address, "postal_code"),
-        "shipping_state": _field(address, "state"),
-        "shipping_country": _field(address, "country"),
+        "customer_email": optional(customer, "email"),
+        "customer_name": optional(customer, "name"),
+        "customer_phone": optional(customer, "phone"),
+        "shipping_name": optional(shipping, "name"),
+        "shipping_line1": optional(address, "line1"),
+        "shipping_line2": optional(address, "line2"),
+        "shipping_city": optional(address, "city"),
+        "shipping_postal_code": optional(address, "postal_code"),
+        "shipping_state": optional(address, "state"),
+        "shipping_country": optional(address, "country"),
     }
-
-
-def _field(stripe_object, *path: str):
-    """A nested value of a StripeObject, or None where any step is missing or null."""
-    for key in path:
-        if stripe_object is None or key not in stripe_object:
-            return None
-        stripe_object = stripe_object[key]
-    return stripe_object
 
 
 def mismatches(order: Order, session) -> list[str]:
     """How Stripe's session disagrees with the order; empty when it matches."""
     problems = []
-    if session.amount_total != order.amount_total:
-        problems.append(f"amount_total {session.amount_total} != {order.amount_total}")
-    if (session.currency or "").lower() != order.currency.lower():
-        problems.append(f"currency {session.currency} != {order.currency}")
-    reference = metadata_of(session).get("order_id") or session.client_reference_id
+    amount_total = optional(session, "amount_total")
+    if amount_total != order.amount_total:
+        problems.append(f"amount_total {amount_total} != {order.amount_total}")
+    currency = optional(session, "currency", default="")
+    if currency.lower() != order.currency.lower():
+        problems.append(f"currency {currency or None} != {order.currency}")
+    reference = metadata_of(session).get("order_id") or optional(session, "client_reference_id")
     if reference != str(order.pk):
         problems.append(f"order reference {reference} != {order.pk}")
     return problems
 
 
-def _flag_late_payment(order: Order, session, ended_as: str | None, oversold: list[str]) -> None:
-    """Money arrived after the order had ended, or for units no longer held: staff decide."""
-    logger.warning(
-        "Stripe collected payment for an order that had ended or for units no longer held",
-        extra={"order_id": order.pk, "session_id": session.id, "ended_as": ended_as},
-    )
-    reasons = []
-    if ended_as:
-        reasons.append(f"Paid after it was {ended_as}")
-    if oversold:
-        reasons.append(f"Oversold: {', '.join(oversold)} (stock is now below zero)")
-    order.flag_for_attention("; ".join(reasons) + ". Refund it, or fulfil it as a normal order.")
-
-
-def _mark_paid(order: Order, session) -> Outcome:
+def _refuse_mismatch(order: Order, session) -> Outcome:
     problems = mismatches(order, session)
-    if problems:
-        logger.error(
-            "NOT marking the order paid: the Checkout Session disagrees: %s",
-            "; ".join(problems),
-            extra={"order_id": order.pk, "session_id": session.id},
-        )
-        order.flag_for_attention(f"Stripe's payment does not match the order: {problems[0]}")
-        return Outcome.MISMATCH
-    ended_as = order.status if order.status != Order.Status.PENDING else None
-    was_holding = stock.is_holding(order)
-    paid = order.mark_paid(
-        payment_intent_id=session.payment_intent or "", customer=customer_details(session)
+    logger.error(
+        "NOT marking the order paid: the Checkout Session disagrees: %s",
+        "; ".join(problems),
+        extra={"order_id": order.pk, "session_id": session.id},
     )
-    if not paid:
-        return Outcome.ALREADY_PAID
-    oversold = stock.consume(order, was_holding=was_holding)
-    if ended_as or oversold:
-        _flag_late_payment(order, session, ended_as, oversold)
-    # Written with the paid transition, so exactly one of each, however many callers race.
-    emails.queue(order, OrderEmail.Kind.CONFIRMATION)
-    emails.queue(order, OrderEmail.Kind.NEW_ORDER)
-    logger.info("Order paid", extra={"order_id": order.pk, "session_id": session.id})
-    transaction.on_commit(lambda: order_paid.send(sender=Order, order=order))
-    return Outcome.PAID
+    order.flag_for_attention(f"Stripe's payment does not match the order: {problems[0]}")
+    return Outcome.MISMATCH

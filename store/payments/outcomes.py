@@ -40,6 +40,10 @@ class CheckoutUnavailable(PaymentError):
     """The Checkout Session could not be created; the order is marked failed."""
 
 
+class CheckoutInProgress(Exception):
+    """Another request (a double click) is creating this order's Checkout Session right now."""
+
+
 class TooManyCheckouts(Exception):
     """This browser or address started too many checkouts lately; nothing was created."""
 

@@ -1,8 +1,11 @@
 """Reconcile: settle pending orders from Stripe's side (``manage.py sync_orders``).
 
 Heals missed webhooks, abandoned checkouts and cancels Stripe could not be
-told about. The dry run goes through the same decision as the real run and
-stops before changing anything, here or at Stripe.
+told about. Each order is read from Stripe with no transaction open (its
+session, a delayed payment's PaymentIntent, an expiry at Stripe); only then is
+its row locked, briefly, by :func:`apply_session`. The dry run goes through the
+same decision (:func:`session_decision`) and stops before changing anything,
+here or at Stripe.
 """
 
 from __future__ import annotations
@@ -11,25 +14,22 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-import stripe
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from store import transitions
 from store.models import Order
+from store.payments.cancel import close_cancelled
 from store.payments.finalize import (
     SETTLED_PAYMENT_STATUSES,
     apply_session,
-    delayed_payment_failure,
-    mismatches,
+    read_checkout,
+    session_decision,
 )
 from store.payments.outcomes import Outcome, PaymentError
-from store.payments.stripe_api import (
-    describe,
-    longest_stripe_call,
-    retrieve_session,
-    stripe_client,
-)
+from store.payments.stripe_api import expire_session, longest_stripe_call
+from store.payments.stripe_fields import optional
 
 logger = logging.getLogger(__name__)
 
@@ -83,65 +83,58 @@ def reconcile_pending(older_than: timedelta, *, dry_run: bool = False) -> Reconc
 
 
 def _reconcile(pk: int, *, dry_run: bool) -> Outcome:
-    with transaction.atomic():
-        # A checkout still being started holds this lock: leave it alone (PostgreSQL).
-        order = (
-            Order.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, status=Order.Status.PENDING)
-            .first()
-        )
-        if order is None:
-            return Outcome.UNCHANGED
-        if not order.stripe_session_id:
-            return _without_session(order, dry_run=dry_run)
-        session = retrieve_session(order.stripe_session_id)
-        if dry_run:
-            return _plan(order, session)
-        ending = _ending(order, session)
-        if ending and session.status == "open":
-            session = _expire(session)
-        if ending is Outcome.CANCELLED and session.status == "expired":
-            return Outcome.CANCELLED if order.mark_cancelled() else Outcome.UNCHANGED
-        # Paid, processing or failed: the same decision _plan predicts, made by apply_session.
-        return apply_session(order, session)
+    """One pending order: read Stripe (no transaction open), then decide under its row lock."""
+    order = Order.objects.filter(pk=pk, status=Order.Status.PENDING).first()
+    if order is None:
+        return Outcome.UNCHANGED
+    if not order.stripe_session_id:
+        return _without_session(order, dry_run=dry_run)
+    checkout = read_checkout(order.stripe_session_id)
+    ending = _ending(order, checkout.session)
+    if dry_run:
+        return ending or _predicted(session_decision(order, checkout))
+    if ending and optional(checkout.session, "status") == "open":
+        session = expire_session(checkout.session.id, f"order-{order.public_id}-expire")
+        checkout = read_checkout(session.id, session)
+    if ending is Outcome.CANCELLED and optional(checkout.session, "status") == "expired":
+        return close_cancelled(order)
+    # Paid, processing, failed or expired: the decision _predicted reports, made by apply_session.
+    return apply_session(order, checkout)
 
 
 def _without_session(order: Order, *, dry_run: bool) -> Outcome:
-    """No session after the longest a Stripe call can take: the process died; nobody can pay."""
-    if order.created_at > timezone.now() - longest_stripe_call():
+    """No session after the longest a Stripe call can take: the process died; nobody can pay.
+
+    A checkout still being started (created or marked lately) is left alone.
+    """
+    started = max(filter(None, (order.created_at, order.checkout_started_at)))
+    if started > timezone.now() - longest_stripe_call():
         return Outcome.UNCHANGED
-    if not dry_run:
-        order.mark_failed("Checkout never started")
-    return Outcome.FAILED
+    if dry_run:
+        return Outcome.FAILED
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        failed = not order.stripe_session_id and transitions.mark_failed(
+            order, "Checkout never started"
+        )
+    return Outcome.FAILED if failed else Outcome.UNCHANGED
 
 
-def _plan(order: Order, session) -> Outcome:
-    """What reconciling this order will do, given its session as Stripe has it now."""
-    if session.payment_status in SETTLED_PAYMENT_STATUSES:
-        return Outcome.MISMATCH if mismatches(order, session) else Outcome.PAID
-    if session.status == "complete":  # a delayed payment: a missed failure is healed here
-        return Outcome.FAILED if delayed_payment_failure(session) else Outcome.UNCHANGED
-    return _ending(order, session) or Outcome.UNCHANGED
+def _predicted(decision: Outcome) -> Outcome:
+    """What the report counts for a decision: a payment still processing changes nothing."""
+    return Outcome.UNCHANGED if decision is Outcome.PROCESSING else decision
 
 
 def _ending(order: Order, session) -> Outcome | None:
     """EXPIRED or CANCELLED when the order ends unpaid with this session; else None."""
-    if session.payment_status in SETTLED_PAYMENT_STATUSES or session.status == "complete":
+    status = optional(session, "status")
+    if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES or status == "complete":
         return None
-    past_expiry = bool(session.expires_at) and session.expires_at < timezone.now().timestamp()
-    ends = session.status == "expired" or (
-        session.status == "open" and (past_expiry or order.cancel_requested_at is not None)
+    expires_at = optional(session, "expires_at")
+    past_expiry = bool(expires_at) and expires_at < timezone.now().timestamp()
+    ends = status == "expired" or (
+        status == "open" and (past_expiry or order.cancel_requested_at is not None)
     )
     if not ends:
         return None
     return Outcome.CANCELLED if order.cancel_requested_at else Outcome.EXPIRED
-
-
-def _expire(session):
-    """Expire an open session at Stripe; if it was paid meanwhile, the session as it is."""
-    try:
-        return stripe_client().v1.checkout.sessions.expire(session.id)
-    except stripe.InvalidRequestError:
-        return retrieve_session(session.id)
-    except stripe.StripeError as error:
-        raise PaymentError(describe(error)) from error

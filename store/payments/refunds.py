@@ -12,12 +12,13 @@ so no lock or transaction is held while Stripe answers:
 3. Under the order's row lock again, :func:`_settle` applies Stripe's answer.
 
 Every other path ends in the same :func:`_settle`: the refund webhooks
-(:func:`record_refund`, :func:`record_refunds_of_charge`) and ``sync_orders``
+(which read from Stripe before their transaction, then :func:`settle_refunds`) and ``sync_orders``
 (:func:`reconcile_refunds`), which lists the refunds at Stripe and asks again,
 with the same key, for a refund Stripe never received. A refund is one row,
 found by Stripe's id or by the id the shop gave it; a refund made in the
 Dashboard gets a row of its own. The row's status only moves under the order's
-lock, so the ``refund_succeeded`` signal and the customer's email happen once.
+lock (``transitions.apply_refund``), so the ``refund_succeeded`` signal and the
+customer's email happen once.
 """
 
 from __future__ import annotations
@@ -33,12 +34,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from store import emails, money
-from store.models import Order, OrderEmail, Refund
+from store import money, transitions
+from store.models import Order, Refund
 from store.payments.outcomes import Outcome, PaymentError
 from store.payments.stripe_api import describe, longest_stripe_call, payment_error, stripe_client
 from store.payments.stripe_fields import object_id, optional
-from store.signals import announce_orders_change, announce_refund_succeeded
 
 logger = logging.getLogger(__name__)
 
@@ -207,19 +207,26 @@ def _refund_params(order: Order, refund: Refund) -> dict:
 
 def record_refund(refund_id: str) -> Outcome:
     """Bring a refund made anywhere (webhook, Dashboard) in line with Stripe; idempotent."""
+    return _settle(retrieve_refund(refund_id))
+
+
+def retrieve_refund(refund_id: str):
+    """The refund as Stripe has it now. Calls Stripe: never inside a transaction."""
     try:
-        made = stripe_client().v1.refunds.retrieve(refund_id)
+        return stripe_client().v1.refunds.retrieve(refund_id)
     except stripe.StripeError as error:
         raise payment_error(error) from error
-    return _settle(made)
 
 
-def record_refunds_of_charge(charge) -> Outcome:
-    """``charge.refunded`` names a charge: settle every refund of its payment."""
+def refunds_of_charge(charge) -> list:
+    """``charge.refunded`` names a charge: every refund of its payment, from Stripe."""
     payment_intent = object_id(optional(charge, "payment_intent"))
-    if not payment_intent:
-        return Outcome.NOT_OURS
-    outcomes = [_settle(made) for made in _refunds_of(payment_intent)]
+    return _refunds_of(payment_intent) if payment_intent else []
+
+
+def settle_refunds(refunds: list) -> Outcome:
+    """Refunds read from Stripe onto their rows, each under its order's row lock."""
+    outcomes = [_settle(made) for made in refunds]
     return Outcome.REFUND_RECORDED if Outcome.REFUND_RECORDED in outcomes else Outcome.UNCHANGED
 
 
@@ -307,8 +314,13 @@ def _settle(made) -> Outcome:
         return Outcome.NOT_OURS
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        refund = _row_for(order, made)
-        changed = _apply(order, refund, made)
+        changed = transitions.apply_refund(
+            order,
+            _row_for(order, made),
+            stripe_refund_id=made.id,
+            status=made.status if made.status in Refund.Status.values else Refund.Status.PENDING,
+            failure_reason=(optional(made, "failure_reason") or "")[:255],
+        )
     return Outcome.REFUND_RECORDED if changed else Outcome.UNCHANGED
 
 
@@ -326,41 +338,8 @@ def _row_for(order: Order, made) -> Refund:
         amount=made.amount,
         currency=made.currency,
         reason=optional(made, "reason", default=""),
-        status=Refund.Status.REQUESTED,  # _apply sets Stripe's status
+        status=Refund.Status.REQUESTED,  # apply_refund sets Stripe's status
     )
-
-
-def _apply(order: Order, refund: Refund, made) -> bool:
-    """Stripe's refund onto its row and the order, emails and flags included; whether it changed.
-
-    Called under the order's row lock, so ``was`` is the row as committed: one
-    caller, whichever comes first, sees it become succeeded and says so.
-    """
-    was = (refund.stripe_refund_id, refund.status, refund.failure_reason) if refund.pk else None
-    refund.stripe_refund_id = made.id
-    refund.status = made.status if made.status in Refund.Status.values else Refund.Status.PENDING
-    refund.failure_reason = (optional(made, "failure_reason") or "")[:255]
-    if was == (refund.stripe_refund_id, refund.status, refund.failure_reason):
-        return False
-    refund.save()
-    succeeded = order.refunds.filter(status=Refund.Status.SUCCEEDED)
-    order.amount_refunded = succeeded.aggregate(total=Sum("amount", default=0))["total"]
-    order.save(update_fields=["amount_refunded", "updated_at"])
-    announce_orders_change(order.browser_token)
-    was_status = was[1] if was else None
-    if refund.status == Refund.Status.SUCCEEDED and was_status != Refund.Status.SUCCEEDED:
-        emails.queue(order, OrderEmail.Kind.REFUND, refund=refund)
-        announce_refund_succeeded(refund)
-    if refund.status == Refund.Status.FAILED and was_status != Refund.Status.FAILED:
-        order.flag_for_attention(
-            f"A refund of {refund.display_amount} failed ({refund.failure_reason or 'no reason'})"
-            ": the customer has not got this money back."
-        )
-    logger.info(
-        "Refund recorded",
-        extra={"order_id": order.pk, "refund_id": made.id, "refund_status": refund.status},
-    )
-    return True
 
 
 def _shown(order: Order, amount: int) -> str:

@@ -10,6 +10,7 @@ import stripe
 from django.conf import settings
 
 from store.payments.outcomes import NotAtStripe, PaymentError
+from store.payments.stripe_fields import optional
 from store.payments.stripe_http import InstrumentedRequestsClient
 
 # Marks a Checkout Session as this shop's, and names its order (the order's public id).
@@ -59,8 +60,22 @@ def retrieve_payment_intent(payment_intent_id: str):
         raise PaymentError(describe(error)) from error
 
 
+def expire_session(session_id: str, idempotency_key: str):
+    """Expire an open session; if it is not open (paid, expired), the session as it is."""
+    try:
+        return stripe_client().v1.checkout.sessions.expire(
+            session_id, options={"idempotency_key": idempotency_key}
+        )
+    except stripe.InvalidRequestError:
+        # Stripe only expires open sessions: find out what this one is.
+        return retrieve_session(session_id)
+    except stripe.StripeError as error:
+        raise PaymentError(describe(error)) from error
+
+
 def metadata_of(session) -> dict[str, str]:
-    return session.metadata.to_dict() if session.metadata else {}
+    metadata = optional(session, "metadata")
+    return metadata.to_dict() if isinstance(metadata, stripe.StripeObject) else dict(metadata or {})
 
 
 def order_public_id(session) -> uuid.UUID | None:

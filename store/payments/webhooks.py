@@ -1,9 +1,14 @@
-"""Stripe's webhooks: verified, recorded by event id, processed once with their effect."""
+"""Stripe's webhooks: verified, recorded by event id, processed once with their effect.
+
+Stripe is read before any transaction opens; the event row and the order's row
+are then locked only for the few milliseconds the effect takes.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import stripe
 from django.conf import settings
@@ -13,9 +18,14 @@ from django.utils import timezone
 
 from store.models import Order, Refund, WebhookEvent
 from store.payments import disputes, event_body
-from store.payments.finalize import fulfill_checkout
+from store.payments.finalize import (
+    StripeCheckout,
+    apply_session,
+    order_for_session,
+    read_checkout,
+)
 from store.payments.outcomes import InvalidWebhook, NotAtStripe, Outcome, PaymentError
-from store.payments.refunds import record_refund, record_refunds_of_charge
+from store.payments.refunds import refunds_of_charge, retrieve_refund, settle_refunds
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +75,18 @@ def _looks_like_an_event(event) -> bool:
 def handle_event(event: stripe.Event) -> Outcome:
     """Process one verified event exactly once.
 
-    The event row is written in the same transaction as its effect: a
-    redelivery after success is a no-op, and a failure rolls both back (the
-    error is then kept on the row in a separate transaction) so Stripe retries.
+    What the event needs from Stripe is read first (``FETCH_FIRST``), with no
+    transaction open. Then, in one short transaction, the event row is locked
+    and written with the effect (``EVENT_HANDLERS``): a redelivery after
+    success is a no-op, two deliveries at once make one effect, and a failure
+    rolls both back (the error is then kept on the row in a separate
+    transaction) so Stripe retries.
     """
     if WebhookEvent.objects.filter(event_id=event.id, processed_at__isnull=False).exists():
         return Outcome.DUPLICATE
-    # Stripe reads an event needs happen here, before the transaction: no lock waits on Stripe.
-    fetch = FETCH_FIRST.get(event.type)
     try:
-        fetched = fetch(event.data.object) if fetch else event.data.object
+        fetch = FETCH_FIRST.get(event.type)
+        subject = fetch(event.data.object) if fetch else event.data.object
         with transaction.atomic():
             record, _ = WebhookEvent.objects.select_for_update().get_or_create(
                 event_id=event.id,
@@ -83,7 +95,7 @@ def handle_event(event: stripe.Event) -> Outcome:
             if record.processed_at:
                 return Outcome.DUPLICATE
             handler = EVENT_HANDLERS.get(event.type)
-            outcome = handler(fetched) if handler else Outcome.IGNORED
+            outcome = handler(subject) if handler else Outcome.IGNORED
             record.processed_at = timezone.now()
             record.outcome = outcome.value
             record.attempts += 1
@@ -95,57 +107,92 @@ def handle_event(event: stripe.Event) -> Outcome:
         raise
 
 
-def _on_session_event(session) -> Outcome:
-    """Whatever the event says, act on the session as Stripe has it now: a forged, stale or
+@dataclass(frozen=True)
+class Missing:
+    """Stripe says the event's object does not exist (another account's or mode's event)."""
+
+    kind: str
+    object_id: str
+    ours: QuerySet
+
+
+def _read_session(session) -> StripeCheckout | Missing:
+    """Whatever the event says, the session as Stripe has it now: a forged, stale or
     out-of-order event cannot pay, fail or expire an order by itself."""
     try:
-        return fulfill_checkout(session.id)
+        return read_checkout(session.id)
     except NotAtStripe:
         ours = Order.objects.filter(stripe_session_id=session.id)
-        return _unknown("checkout session", session.id, ours=ours)
+        return Missing("checkout session", session.id, ours)
+
+
+def _read_refund(refund) -> object:
+    """A refund made here or in Stripe's Dashboard, as Stripe has it now."""
+    try:
+        return retrieve_refund(refund.id)
+    except NotAtStripe:
+        return Missing("refund", refund.id, Refund.objects.filter(stripe_refund_id=refund.id))
+
+
+def _on_session_event(checkout: StripeCheckout | Missing) -> Outcome:
+    if isinstance(checkout, Missing):
+        return _unknown(checkout)
+    order = order_for_session(checkout.session)
+    if order is None:
+        return Outcome.NOT_OURS
+    return apply_session(order, checkout)
 
 
 def _on_refund_event(refund) -> Outcome:
-    """A refund made here or in Stripe's Dashboard, re-read from Stripe and counted once."""
-    try:
-        return record_refund(refund.id)
-    except NotAtStripe:
-        return _unknown("refund", refund.id, ours=Refund.objects.filter(stripe_refund_id=refund.id))
+    """Counted once, whichever event (or reconcile, or the admin) brings it first."""
+    if isinstance(refund, Missing):
+        return _unknown(refund)
+    return settle_refunds([refund])
 
 
-def _unknown(kind: str, object_id: str, *, ours: QuerySet) -> Outcome:
+def _unknown(missing: Missing) -> Outcome:
     """Stripe says the event's object does not exist: another account's or mode's event.
 
     Acknowledged (Stripe would otherwise retry for days) once the shop has no row
     naming it either. If it has one, the shop's key is for another account than
     its orders: fail, so the event is retried and staff see the error.
     """
-    if ours.exists():
-        raise PaymentError(f"Stripe has no {kind} {object_id}, yet the shop has: check the keys")
+    if missing.ours.exists():
+        raise PaymentError(
+            f"Stripe has no {missing.kind} {missing.object_id}, yet the shop has: check the keys"
+        )
     logger.warning(
         "A Stripe event names an object neither Stripe nor the shop knows; acknowledged",
-        extra={"stripe_object": kind, "object_id": object_id},
+        extra={"stripe_object": missing.kind, "object_id": missing.object_id},
     )
     return Outcome.UNKNOWN
 
 
-EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
-    "checkout.session.completed": _on_session_event,
-    "checkout.session.async_payment_succeeded": _on_session_event,
-    "checkout.session.async_payment_failed": _on_session_event,
-    "checkout.session.expired": _on_session_event,
-    "refund.created": _on_refund_event,
-    "refund.updated": _on_refund_event,
-    "refund.failed": _on_refund_event,
-    "charge.refunded": record_refunds_of_charge,
-    **dict.fromkeys(disputes.DISPUTE_EVENTS, disputes.apply_dispute),
-    disputes.FRAUD_WARNING_EVENT: disputes.apply_fraud_warning,
-}
-# Events whose handler needs Stripe's answer first: (fetch outside any transaction, then
-# the handler above applies what it fetched in the event's transaction).
-FETCH_FIRST: dict[str, Callable] = {
+SESSION_EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+)
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed")
+
+# What an event needs from Stripe, read before its transaction opens; the handler gets it
+# (an event without a read here gets its own object).
+FETCH_FIRST: dict[str, Callable[..., object]] = {
+    **dict.fromkeys(SESSION_EVENTS, _read_session),
+    **dict.fromkeys(REFUND_EVENTS, _read_refund),
+    "charge.refunded": refunds_of_charge,
     **dict.fromkeys(disputes.DISPUTE_EVENTS, disputes.fetch_dispute),
     disputes.FRAUD_WARNING_EVENT: disputes.fetch_fraud_warning,
+}
+
+# The effect of each event, made in the transaction that records it: no Stripe call here.
+EVENT_HANDLERS: dict[str, Callable[..., Outcome]] = {
+    **dict.fromkeys(SESSION_EVENTS, _on_session_event),
+    **dict.fromkeys(REFUND_EVENTS, _on_refund_event),
+    "charge.refunded": settle_refunds,
+    **dict.fromkeys(disputes.DISPUTE_EVENTS, disputes.apply_dispute),
+    disputes.FRAUD_WARNING_EVENT: disputes.apply_fraud_warning,
 }
 
 
