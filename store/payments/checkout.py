@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 SHORTEST_SESSION = timedelta(minutes=30)
 LONGEST_SESSION = timedelta(hours=24)
 # How long a re-posted form waits for the session another request is creating.
-SESSION_WAIT = timedelta(seconds=0.8)
+SESSION_WAIT = timedelta(seconds=0.5)
 SESSION_POLL_SECONDS = 0.05
 
 

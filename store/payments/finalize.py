@@ -102,7 +102,8 @@ def session_decision(order: Order, checkout: StripeCheckout) -> Outcome:
     if status == "complete":
         return Outcome.FAILED if checkout.payment_failure else Outcome.PROCESSING
     if status == "expired":
-        return Outcome.EXPIRED
+        # The shopper's cancel expired it, or Stripe did; a webhook may tell before the cancel.
+        return Outcome.CANCELLED if order.cancel_requested_at else Outcome.EXPIRED
     return Outcome.AWAITING_PAYMENT
 
 
@@ -139,6 +140,8 @@ def apply_session(order: Order, checkout: StripeCheckout) -> Outcome:
             )
         if decision is Outcome.EXPIRED:
             return Outcome.EXPIRED if transitions.mark_expired(order) else Outcome.UNCHANGED
+        if decision is Outcome.CANCELLED:
+            return Outcome.CANCELLED if transitions.mark_cancelled(order) else Outcome.UNCHANGED
         return decision
 
 

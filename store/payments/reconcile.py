@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from store import transitions
 from store.models import Order
-from store.payments.cancel import close_cancelled
 from store.payments.finalize import (
     SETTLED_PAYMENT_STATUSES,
     apply_session,
@@ -96,9 +95,7 @@ def _reconcile(pk: int, *, dry_run: bool) -> Outcome:
     if ending and optional(checkout.session, "status") == "open":
         session = expire_session(checkout.session.id, f"order-{order.public_id}-expire")
         checkout = read_checkout(session.id, session)
-    if ending is Outcome.CANCELLED and optional(checkout.session, "status") == "expired":
-        return close_cancelled(order)
-    # Paid, processing, failed or expired: the decision _predicted reports, made by apply_session.
+    # Paid, processing, failed, expired or cancelled: the decision _predicted reports.
     return apply_session(order, checkout)
 
 
