@@ -255,7 +255,7 @@ def _charge(stripe_sim, refund: dict) -> dict:
     ids=["session", "payment-intent", "refund", "refunds-list"],
 )
 def test_a_webhook_waiting_for_stripe_holds_up_nothing_about_its_order(
-    hang, stripe_sim, products, endpoint, setup
+    dollar_shop, hang, stripe_sim, products, endpoint, setup
 ):
     shopper, staff = browser(), packer()
     order, event, outcome = setup(shopper, products, stripe_sim)
