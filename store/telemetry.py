@@ -120,7 +120,7 @@ def _on_refund_saved(instance: Refund, **kwargs) -> None:
         REFUNDS.labels(status=fields["outcome"]).inc()
         events.info("refund", extra=fields)
 
-    # A refund Stripe refused is rolled back with its row: it never happened.
+    # Counted once committed: a refund asked for is counted as such even if Stripe refuses it.
     transaction.on_commit(counted)
 
 

@@ -1,4 +1,4 @@
-"""Reconcile racing a checkout on PostgreSQL: the order's row lock keeps them apart."""
+"""Reconcile racing a checkout on PostgreSQL: the checkout's mark keeps them apart."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from store.models import Order
-from store.payments import reconcile
 from tests.conftest import requires_postgres
 from tests.shopping import Shopper
 
@@ -21,19 +21,19 @@ pytestmark = [
 ]
 
 
-def test_sync_orders_skips_an_order_whose_checkout_holds_its_lock(
-    shop_server, stripe_sim, monkeypatch
+def test_sync_orders_leaves_alone_an_order_whose_checkout_is_waiting_for_stripe(
+    shop_server, stripe_sim
 ):
-    # Without the age rule, only the row lock keeps reconcile away from a checkout in flight.
-    monkeypatch.setattr(reconcile, "longest_stripe_call", lambda: timedelta(0))
     shopper = Shopper(shop_server.url)
     form = shopper.checkout_form()
-    stripe_sim.delay_seconds = 1.5
+    stripe_sim.hang_next("POST /v1/checkout/sessions", 1.5)
     responses = []
     checkout = threading.Thread(target=lambda: responses.append(shopper.submit(form, Cap=1)))
     checkout.start()
     while not stripe_sim.requests:  # the Checkout Session is being created
         time.sleep(0.02)
+    # An old order by its age: only the checkout's mark (checkout_started_at) says it is live.
+    Order.objects.update(created_at=timezone.now() - timedelta(hours=1))
 
     out = StringIO()
     call_command("sync_orders", "--older-than", "0", stdout=out)

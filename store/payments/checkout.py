@@ -99,6 +99,9 @@ def start_checkout(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         transitions.attach_session(order, session_id=session.id, checkout_url=session.url)
+    if not order.stripe_session_id:
+        # It ended while Stripe answered (reconcile failed it): the session is never shown.
+        raise CheckoutUnavailable(order.failure_reason)
     return order
 
 
