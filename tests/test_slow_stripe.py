@@ -38,7 +38,7 @@ from stripe_simulator import sign_payload
 from stripe_simulator.api import endpoint_of
 from tests.admin_pages import admin_messages, staff_client
 from tests.shopping import Shopper
-from tests.test_refunds import refund_form
+from tests.test_refunds import ask_to_refund, confirmation_form, fields_of
 
 SLOW_SECONDS = float(os.environ.get("STORE_SLOW_STRIPE_SECONDS", "3"))
 QUICK_SECONDS = 1.0
@@ -317,12 +317,13 @@ def test_a_second_press_shipping_and_the_webhook_are_answered_while_a_refund_is_
 ):
     order = paid_order(browser(), products[0], stripe_sim)
     cashier, staff = staff_client("cashier", "Order refunds"), packer()
-    form = refund_form(cashier, order) | {"amount": "100"}
+    asked = ask_to_refund(cashier, order, amount="100")
+    confirmed = fields_of(confirmation_form(asked, order))  # the "Yes" of the confirmation
     hang("POST /v1/refunds")
-    first = Background(lambda: cashier.post(f"{ORDERS}refund/{order.pk}/", form, follow=True))
+    first = Background(lambda: cashier.post(f"{ORDERS}refund/{order.pk}/", confirmed, follow=True))
     waiting_for_stripe(stripe_sim, "POST /v1/refunds")
 
-    again = quickly(lambda: cashier.post(f"{ORDERS}refund/{order.pk}/", form, follow=True))
+    again = quickly(lambda: cashier.post(f"{ORDERS}refund/{order.pk}/", confirmed, follow=True))
     shipped = quickly(lambda: ship(staff, order))
     (created,) = [e for e in stripe_sim.events if e["type"] == "refund.created"]
     webhook = quickly(lambda: deliver(stripe_sim, created))
