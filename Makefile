@@ -16,7 +16,7 @@ run: setup ## Set up (venv, migrations, admin login) and serve the shop on http:
 test: setup ## Run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 	$(PY) -m pytest
 
-screenshots: setup ## Save the README's screenshots (shop, checkout, My Orders, product editor) into docs/
+screenshots: setup ## Save the README's screenshots (shop, checkout, My Orders, product editor, product page) into docs/
 	STORE_SCREENSHOTS=docs $(PY) -m pytest -q -m screenshots tests/browser/test_screenshots.py
 
 bench: setup ## Shop page req/s as a ratio to a bare Django view (wrk), queries per page, checkout time

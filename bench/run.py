@@ -32,6 +32,7 @@ class Scenario:
     products: int
     goal: float  # the least ratio to the bare view that is good enough
     returning: bool = False
+    path: str = "/"  # the shop page, or a product's page
 
 
 BARE_LABEL = "bare Django view"
@@ -43,6 +44,9 @@ SCENARIOS = [
         products=3,
         goal=0.25,
         returning=True,
+    ),
+    Scenario(
+        "product page (T-Shirt), fresh visitors", products=3, goal=0.5, path=shop.PRODUCT_PAGE
     ),
     Scenario("shop, 50 products, fresh visitors", products=50, goal=0.5),
 ]
@@ -130,9 +134,10 @@ def _measure_scenario(
     """
     headers = HTTPS_HEADERS | _cookie_header(cookies)
     orders = RETURNING_ORDERS if scenario.returning else 0
-    _check_served_page(shop_url, headers, products=scenario.products, orders=orders)
+    url = f"{shop_url}{scenario.path}"
+    _check_served_page(url, headers, products=scenario.products, orders=orders)
     _progress(f"Measuring {scenario.label}")
-    result = measure(shop_url, headers, load)
+    result = measure(url, headers, load)
     bare_after = _measure_bare(bare_url, load)
     yardstick = statistics.mean([bare_before.requests_per_second, bare_after.requests_per_second])
     results.load_rows += [
@@ -149,10 +154,13 @@ def _measure_bare(url: str, load: LoadSettings) -> LoadResult:
 
 def _check_served_page(url: str, headers: dict[str, str], *, products: int, orders: int) -> None:
     """What wrk will load must be the right page, not a redirect, an error or a stale copy."""
-    response = requests.get(f"{url}/", headers=headers, allow_redirects=False, timeout=30)
+    response = requests.get(url, headers=headers, allow_redirects=False, timeout=30)
     if response.status_code != 200:
-        raise AssertionError(f"The served shop page answered {response.status_code}, not 200")
-    shop.check_page(response.text, products=products, orders=orders)
+        raise AssertionError(f"The served page {url} answered {response.status_code}, not 200")
+    if url.endswith(shop.PRODUCT_PAGE):
+        shop.check_product_page(response.text)
+    else:
+        shop.check_page(response.text, products=products, orders=orders)
 
 
 def _cookie_header(cookies: dict[str, str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.servers import HTTPS_HEADERS
-from store.models import Order, Product
+from store.models import Order, Product, ProductVariant
 from stripe_simulator import StripeSimulator
 
 HOST = "127.0.0.1"
@@ -30,6 +30,8 @@ HOST = "127.0.0.1"
 # on HTTPS) a same-origin Referer.
 BROWSER_HEADERS = HTTPS_HEADERS | {"Host": HOST}
 SHOP_REFERER = f"https://{HOST}/"
+# A product page `make bench` loads (the seed data's first product).
+PRODUCT_PAGE = "/products/t-shirt/"
 # Markup the shop page uses once per product and once per order under My Orders.
 PRODUCT_MARK = re.compile(r'<li class="product[ "]')
 ORDER_MARK = re.compile(r"data-order-number=")
@@ -58,8 +60,17 @@ def publish_products(total: int) -> None:
             description="A product the benchmark added, with a sentence like the samples have.",
             sort_order=number,
             live=False,
+            variants=[ProductVariant()],  # sold one way: its one variant
         )
         product.save_revision().publish()
+
+
+def check_product_page(html: str) -> None:
+    """The T-Shirt's page, with its price and the data a shared link's preview reads."""
+    parts = ("<h1>T-Shirt</h1>", 'property="og:title" content="T-Shirt"', "application/ld+json")
+    for part in parts:
+        if part not in html:
+            raise AssertionError(f"The product page lacks {part!r}")
 
 
 def check_page(html: str, *, products: int, orders: int) -> None:

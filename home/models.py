@@ -82,7 +82,7 @@ class HomePage(Page):
 
         if checkout_form is not None:
             return shop_page.personal_response(request, build)
-        return shop_page.cached_rendering(request, self, build, lifetime=_until_a_hold_ends)
+        return shop_page.cached_rendering(request, self, build, lifetime=until_a_hold_ends)
 
     def get_view_restrictions(self):
         """Wagtail's restrictions on this page, read once per rendering version when serving."""
@@ -99,7 +99,7 @@ class HomePage(Page):
         return context
 
 
-def _until_a_hold_ends() -> float:
+def until_a_hold_ends() -> float:
     """A hold ends by itself, with no change to announce: the rendering is stale from then on."""
     expiry = stock.next_hold_expiry()
     if expiry is None:

@@ -5,8 +5,11 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home.product_pages import product_page
+from home.sitemaps import SITEMAPS
 from mysite.health import healthz, worker_healthz
 from mysite.metrics import metrics_view
 
@@ -25,6 +28,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("", include("store.urls")),
+    path("products/<slug:slug>/", product_page, name="product_page"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
 ]
 
 if settings.SERVE_MEDIA:

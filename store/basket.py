@@ -2,10 +2,10 @@
 order is paid: back from Stripe after a cancel, a declined card, an expired session or the
 back button, the shop page shows the same quantities again.
 
-Keyed by what is bought: ``"<product pk>"``, and ``"<product pk>/<variant pk>"`` once a
-product has variants, so one product's variants are separate lines. The session also
-names the order the basket was last sent to Stripe as; once that order is paid (or its
-bank payment is under way), the basket is empty.
+Keyed by what is bought: ``"<product pk>/<variant pk>"``, so one product's variants are
+separate lines (a basket kept before variants has ``"<product pk>"``: its one variant).
+The session also names the order the basket was last sent to Stripe as; once that order
+is paid (or its bank payment is under way), the basket is empty.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest
 
-from store.models import Order, Product
+from store.models import Order, ProductVariant
 
 SESSION_KEY = "store_basket"
 
@@ -25,9 +25,13 @@ def item_key(product_id: int, variant_id: int | None = None) -> str:
     return str(product_id) if variant_id is None else f"{product_id}/{variant_id}"
 
 
-def remember(request: HttpRequest, lines: Iterable[tuple[Product, int]]) -> None:
+def remember(request: HttpRequest, lines: Iterable[tuple[ProductVariant, int]]) -> None:
     """The quantities just posted: the basket now (an order is named once it exists)."""
-    items = {item_key(product.pk): quantity for product, quantity in lines if quantity > 0}
+    items = {
+        item_key(variant.product_id, variant.pk): quantity
+        for variant, quantity in lines
+        if quantity > 0
+    }
     request.session[SESSION_KEY] = {"items": items, "order": None}
 
 

@@ -34,6 +34,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from store import money, places, spreadsheets
 from store.models import OrderExport, OrderLine
+from store.models.variants import line_name
 from store.order_queries import orders_for
 
 logger = logging.getLogger(__name__)
@@ -119,15 +120,15 @@ def values(orders: QuerySet) -> Iterator[list[Value]]:
 
 
 def _lines_of(order_ids: list[int]) -> dict[int, list[str]]:
-    """Each order's lines as OrderLine.__str__ writes them ("2 × T-Shirt"), in order."""
+    """Each order's lines as OrderLine.__str__ writes them ("2 × T-Shirt — M"), in order."""
     lines: dict[int, list[str]] = defaultdict(list)
     found = (
         OrderLine.objects.filter(order_id__in=order_ids)
         .order_by("pk")
-        .values_list("order_id", "quantity", "product_name")
+        .values_list("order_id", "quantity", "product_name", "variant_name")
     )
-    for order_id, quantity, name in found:
-        lines[order_id].append(f"{quantity} × {name}")
+    for order_id, quantity, product_name, variant_name in found:
+        lines[order_id].append(f"{quantity} × {line_name(product_name, variant_name)}")
     return lines
 
 

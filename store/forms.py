@@ -1,4 +1,4 @@
-"""The shop's quantity form: one whole-number field per published product."""
+"""The shop's quantity form: one whole-number field per variant of each published product."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict, ErrorList
 
 from store import money, stock
-from store.models import Product
+from store.models import Product, ProductVariant
 
 MAX_QUANTITY = 10
 # Stripe takes at most 100 line items in a payment-mode Checkout Session.
@@ -27,17 +27,18 @@ OUT_OF_DATE = (
 
 
 def products_for_sale() -> list[Product]:
-    """The published products, with the units live checkouts hold (``stock.available``)."""
-    return stock.counted(Product.objects.published())
+    """The published products with their variants, each variant with the units live
+    checkouts hold (``stock.available``). A product without variants cannot be bought."""
+    products = [product for product in Product.objects.published() if product.variants.all()]
+    stock.counted(variant for product in products for variant in product.variants.all())
+    return products
 
 
 @dataclass(frozen=True)
-class ProductChoice:
-    """One product on the shop page, with its quantity field and what is left of it."""
+class Availability:
+    """What is left of one variant (None: not counted), as the pages show it."""
 
-    product: Product
-    field: forms.BoundField
-    available: int | None  # None: stock not tracked
+    available: int | None
 
     @property
     def sold_out(self) -> bool:
@@ -52,8 +53,74 @@ class ProductChoice:
         return MAX_QUANTITY if self.available is None else min(MAX_QUANTITY, self.available)
 
 
+@dataclass(frozen=True)
+class VariantChoice(Availability):
+    """One variant on the shop page, with its quantity field."""
+
+    variant: ProductVariant
+    field: forms.BoundField
+
+
+@dataclass(frozen=True)
+class ProductChoice:
+    """One product on the shop page: its variants (one, for a product without options)."""
+
+    product: Product
+    variants: list[VariantChoice]
+
+    @property
+    def sold_out(self) -> bool:
+        return all(choice.sold_out for choice in self.variants)
+
+    @property
+    def only(self) -> VariantChoice | None:
+        """The product's only variant, when it has no options to choose from."""
+        return None if self.product.has_options else self.variants[0]
+
+    # The product card's "Sold out" / "Only N left" for a product without options.
+    @property
+    def few_left(self) -> bool:
+        return self.only is not None and self.only.few_left
+
+    @property
+    def available(self) -> int | None:
+        return self.only.available if self.only else None
+
+
+def quantity_field(variant: ProductVariant, left: int | None) -> forms.IntegerField:
+    """A quantity of ``variant`` from 0 to what is left (at most MAX_QUANTITY)."""
+    name = variant.display_name
+    too_many = f"You can buy at most {MAX_QUANTITY} of {name} at once."
+    if left == 0:
+        too_many = f"Sorry, {name} is sold out."
+    elif left is not None and left < MAX_QUANTITY:
+        too_many = f"Only {left} {name} left: choose at most {left}."
+    return forms.IntegerField(
+        label=name,
+        min_value=0,
+        max_value=MAX_QUANTITY if left is None else min(MAX_QUANTITY, left),
+        initial=0,
+        required=False,
+        error_messages={
+            "invalid": f"Enter a whole number of {name} from 0 to {MAX_QUANTITY}.",
+            "min_value": f"The quantity of {name} cannot be negative.",
+            "max_value": too_many,
+        },
+    )
+
+
+def check_total(lines: list[tuple[ProductVariant, int]]) -> None:
+    """Raise a ValidationError when Stripe could not charge the basket's total."""
+    total = sum(variant.unit_price * quantity for variant, quantity in lines)
+    if lines:
+        try:
+            money.check_chargeable(total, settings.STORE_CURRENCY)
+        except money.MoneyInputError as error:
+            raise forms.ValidationError(f"Your total cannot be paid online: {error}") from error
+
+
 class CheckoutForm(forms.Form):
-    """Quantities for the published products, within what is left of each.
+    """Quantities for the variants of the published products, within what is left of each.
 
     ``form_token`` is minted for each page served (home.shop_page), so posting
     the same page's form twice (double click, resubmit) is recognisably one checkout.
@@ -71,41 +138,33 @@ class CheckoutForm(forms.Form):
     def __init__(self, *args, products: Iterable[Product], **kwargs):
         super().__init__(*args, **kwargs)
         self.products = list(products)
-        self.available = {product.pk: stock.available(product) for product in self.products}
-        for product in self.products:
-            self.fields[self.field_name(product)] = self._quantity_field(product)
-
-    def _quantity_field(self, product: Product) -> forms.IntegerField:
-        name, left = product.name, self.available[product.pk]
-        too_many = f"You can buy at most {MAX_QUANTITY} of {name} at once."
-        if left == 0:
-            too_many = f"Sorry, {name} is sold out."
-        elif left is not None and left < MAX_QUANTITY:
-            too_many = f"Only {left} {name} left: choose at most {left}."
-        return forms.IntegerField(
-            label=name,
-            min_value=0,
-            max_value=MAX_QUANTITY if left is None else min(MAX_QUANTITY, left),
-            initial=0,
-            required=False,
-            error_messages={
-                "invalid": f"Enter a whole number of {name} from 0 to {MAX_QUANTITY}.",
-                "min_value": f"The quantity of {name} cannot be negative.",
-                "max_value": too_many,
-            },
-        )
+        self.variants = [variant for product in self.products for variant in product.variants.all()]
+        self.available = {variant.pk: stock.available(variant) for variant in self.variants}
+        for variant in self.variants:
+            self.fields[self.field_name(variant)] = quantity_field(
+                variant, self.available[variant.pk]
+            )
 
     @classmethod
     def from_basket(cls, items: dict[str, int], *, products: Iterable[Product]) -> CheckoutForm:
         """The form showing the basket's quantities (store.basket), as the shopper left them,
-        but for products sold out since: those show 0 and count for nothing."""
+        but for variants sold out since: those show 0 and count for nothing.
+
+        A key names a variant ("<product>/<variant>"), or a product sold one way ("<product>",
+        as baskets kept before variants did): its one variant.
+        """
         form = cls(products=products)
-        sold_out = {form.field_name(p) for p in form.products if form.available[p.pk] == 0}
-        form.initial = {
-            name: quantity
-            for key, quantity in items.items()
-            if (name := f"{QUANTITY_PREFIX}{key}") not in sold_out
+        only_variant = {
+            str(product.pk): variants[0].pk
+            for product in form.products
+            if len(variants := list(product.variants.all())) == 1
         }
+        for key, quantity in items.items():
+            product_id, _, variant_id = key.partition("/")
+            pk = int(variant_id) if variant_id.isdigit() else only_variant.get(product_id)
+            field = f"{QUANTITY_PREFIX}{pk}"
+            if field in form.fields and form.available[pk] != 0:
+                form.initial[field] = quantity
         return form
 
     @classmethod
@@ -129,8 +188,8 @@ class CheckoutForm(forms.Form):
     def basket_total(self) -> int | None:
         """The total of the quantities shown, in minor units; None while one is not a number."""
         total = 0
-        for choice in self.items():
-            value = choice.field.value()
+        for variant in self.variants:
+            value = self[self.field_name(variant)].value()
             if value in (None, ""):
                 continue
             try:
@@ -139,25 +198,33 @@ class CheckoutForm(forms.Form):
                 return None
             if quantity < 0:
                 return None
-            total += choice.product.price * quantity
+            total += variant.unit_price * quantity
         return total
 
     @staticmethod
-    def field_name(product: Product) -> str:
-        return f"{QUANTITY_PREFIX}{product.pk}"
+    def field_name(variant: ProductVariant) -> str:
+        return f"{QUANTITY_PREFIX}{variant.pk}"
 
     def items(self) -> Iterator[ProductChoice]:
         """What the shop page lists, in shop order."""
         for product in self.products:
-            yield ProductChoice(product, self[self.field_name(product)], self.available[product.pk])
+            yield ProductChoice(
+                product,
+                [
+                    VariantChoice(
+                        self.available[variant.pk], variant, self[self.field_name(variant)]
+                    )
+                    for variant in product.variants.all()
+                ],
+            )
 
     def clean(self) -> dict:
         cleaned = super().clean()
         self._refuse_unexpected_fields()
         if not cleaned.get("form_token"):
             cleaned["form_token"] = uuid.uuid4()
-        lines = [(product, cleaned.get(self.field_name(product)) or 0) for product in self.products]
-        lines = [(product, quantity) for product, quantity in lines if quantity > 0]
+        lines = [(variant, cleaned.get(self.field_name(variant)) or 0) for variant in self.variants]
+        lines = [(variant, quantity) for variant, quantity in lines if quantity > 0]
         if not self.errors and not lines:
             raise forms.ValidationError("Choose at least one product.", code="empty")
         if len(lines) > MAX_LINES:
@@ -166,12 +233,7 @@ class CheckoutForm(forms.Form):
                 "Please split your order in two.",
                 code="too_many_lines",
             )
-        total = sum(product.price * quantity for product, quantity in lines)
-        if lines:
-            try:
-                money.check_chargeable(total, settings.STORE_CURRENCY)
-            except money.MoneyInputError as error:
-                raise forms.ValidationError(f"Your total cannot be paid online: {error}") from error
+        check_total(lines)
         cleaned["lines"] = lines
         return cleaned
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from store.models import Order, Product, Refund
+from store.models import Order, ProductVariant, Refund
 from store.signals import announce_availability_change, refund_succeeded
 
 logger = logging.getLogger(__name__)
@@ -34,11 +34,12 @@ def restock_once(refund: Refund) -> bool:
         if not claimed:
             return False
         quantities: dict[int, int] = {}
-        lines = refund.order.lines.filter(product__stock__isnull=False)
+        # Each line's own variant (a size, a colour) gets its units back.
+        lines = refund.order.lines.filter(variant__stock__isnull=False)
         for line in lines:
-            quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
         for pk in sorted(quantities):
-            Product.objects.filter(pk=pk).update(stock=F("stock") + quantities[pk])
+            ProductVariant.objects.filter(pk=pk).update(stock=F("stock") + quantities[pk])
         announce_availability_change()
     logger.info(
         "Refunded units back in stock",

@@ -1,11 +1,12 @@
-"""Stock: units on hand, units held by live checkouts, and what is left to sell.
+"""Stock: units on hand, units held by live checkouts, and what is left to sell, per variant.
 
-A pending order holds the units of its lines while its Checkout Session can be
+Stock is counted per ``ProductVariant`` (a product without options has one). A
+pending order holds the units of its lines while its Checkout Session can be
 paid (until ``Order.checkout_expires_at``), or for as long as a delayed payment
-is processing: ``OrderQuerySet.holding``, the one definition. Nothing has to
-run when a hold ends: cancelled, expired and failed orders, and sessions past
-their expiry, simply stop counting. Paying
-takes the units off ``Product.stock`` in the transaction that marks it paid.
+is processing: ``OrderQuerySet.holding``, the one definition. Nothing has to run
+when a hold ends: cancelled, expired and failed orders, and sessions past their
+expiry, simply stop counting. Paying takes the units off ``ProductVariant.stock``
+in the transaction that marks it paid.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import F, IntegerField, Min, OuterRef, QuerySet, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils.text import get_text_list
 
-from store.models import Order, OrderLine, Product
+from store.models import Order, OrderLine, ProductVariant
 from store.signals import announce_availability_change
 
 # "Only N left" from this many down.
@@ -27,64 +28,64 @@ LOW_STOCK = 5
 class SoldOut(Exception):
     """Not enough units left for the basket; nothing was created."""
 
-    def __init__(self, products: list[Product]):
-        self.products = products
-        names = get_text_list([product.name for product in products], "and")
+    def __init__(self, variants: list[ProductVariant]):
+        self.variants = variants
+        names = get_text_list([variant.display_name for variant in variants], "and")
         super().__init__(
             f"Sorry, {names} sold out while you were choosing, so nothing was ordered or "
             "charged. The page now shows what is left."
         )
 
 
-def with_held_units(products: QuerySet[Product]) -> QuerySet[Product]:
-    """Annotate ``held_units``: units of each product in live checkouts (one query)."""
+def with_held_units(variants: QuerySet[ProductVariant]) -> QuerySet[ProductVariant]:
+    """Annotate ``held_units``: units of each variant in live checkouts (one query)."""
     held = (
-        OrderLine.objects.filter(product=OuterRef("pk"), order__in=Order.objects.holding())
-        .values("product")
+        OrderLine.objects.filter(variant=OuterRef("pk"), order__in=Order.objects.holding())
+        .values("variant")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return products.annotate(held_units=Coalesce(Subquery(held, output_field=IntegerField()), 0))
+    return variants.annotate(held_units=Coalesce(Subquery(held, output_field=IntegerField()), 0))
 
 
-def counted(products: Iterable[Product]) -> list[Product]:
-    """The products, each with ``held_units`` set, as ``with_held_units`` would annotate.
+def counted(variants: Iterable[ProductVariant]) -> list[ProductVariant]:
+    """The variants, each with ``held_units`` set, as ``with_held_units`` would annotate.
 
     For the shop's own paths: one plain grouped query, and none at all when no
-    product counts its stock (the subquery of ``with_held_units`` costs more to build).
+    variant counts its stock (the subquery of ``with_held_units`` costs more to build).
     """
-    products = list(products)
-    tracked = [product.pk for product in products if product.stock is not None]
+    variants = list(variants)
+    tracked = [variant.pk for variant in variants if variant.stock is not None]
     held: dict[int, int] = {}
     if tracked:
-        lines = OrderLine.objects.filter(product__in=tracked, order__in=Order.objects.holding())
-        held = dict(lines.values_list("product").annotate(total=Sum("quantity")))
-    for product in products:
-        product.held_units = held.get(product.pk, 0)
-    return products
+        lines = OrderLine.objects.filter(variant__in=tracked, order__in=Order.objects.holding())
+        held = dict(lines.values_list("variant").annotate(total=Sum("quantity")))
+    for variant in variants:
+        variant.held_units = held.get(variant.pk, 0)
+    return variants
 
 
-def available(product: Product) -> int | None:
-    """Units that can still be sold (None: not tracked). Needs ``held_units`` (``counted``)."""
-    if product.stock is None:
+def available(variant: ProductVariant) -> int | None:
+    """Units that can still be sold (None: not counted). Needs ``held_units`` (``counted``)."""
+    if variant.stock is None:
         return None
-    return max(product.stock - product.held_units, 0)
+    return max(variant.stock - variant.held_units, 0)
 
 
-def hold(basket: Mapping[Product, int]) -> None:
-    """Lock the tracked products and check there is enough for ``{product: quantity}``.
+def hold(basket: Mapping[ProductVariant, int]) -> None:
+    """Lock the counted variants and check there is enough for ``{variant: quantity}``.
 
     Call inside the transaction that creates the order: the locks (taken in pk
     order, so two baskets cannot deadlock) last until it commits, so no other
-    checkout can count the same units. Raises SoldOut naming what ran short.
-    A basket of products whose stock was not counted when they were read
-    costs nothing here.
+    checkout can count the same units of that variant; other variants of the
+    same product are not locked. Raises SoldOut naming what ran short. A basket
+    of variants whose stock was not counted when they were read costs nothing here.
     """
-    quantities = {product.pk: quantity for product, quantity in basket.items()}
-    if all(product.stock is None for product in basket):
+    quantities = {variant.pk: quantity for variant, quantity in basket.items()}
+    if all(variant.stock is None for variant in basket):
         return
     locked = list(
-        Product.objects.select_for_update()
+        ProductVariant.objects.select_for_update()
         .filter(pk__in=quantities, stock__isnull=False)
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -93,56 +94,58 @@ def hold(basket: Mapping[Product, int]) -> None:
         return
     # Counted by a new statement, after the locks: on PostgreSQL a statement that waited
     # for a lock still sees the other checkouts' holds as they were when it started.
-    tracked = counted(Product.objects.filter(pk__in=locked).order_by("pk"))
+    tracked = counted(ProductVariant.objects.filter(pk__in=locked).select_related("product"))
     short = [
-        product
-        for product in tracked
-        if product.stock - product.held_units < quantities[product.pk]
+        variant
+        for variant in tracked
+        if variant.stock - variant.held_units < quantities[variant.pk]
     ]
     if short:
-        raise SoldOut(short)
+        raise SoldOut(sorted(short, key=lambda variant: variant.pk))
     announce_availability_change()
 
 
 def consume(order: Order, *, was_holding: bool) -> list[str]:
-    """Take a paid order's units off stock; names of products now oversold, if any.
+    """Take a paid order's units off stock; names of variants now oversold, if any.
 
     Only an order whose hold had ended (paid after it expired or was cancelled)
     can oversell: its units may have gone to someone else meanwhile.
     """
     quantities: dict[int, int] = {}
-    for line in order.lines.filter(product__stock__isnull=False):
-        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
-    locked = Product.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
+    for line in order.lines.filter(variant__stock__isnull=False):
+        quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    locked = ProductVariant.objects.select_for_update().filter(pk__in=quantities).order_by("pk")
     for pk in locked.values_list("pk", flat=True):
-        Product.objects.filter(pk=pk).update(stock=F("stock") - quantities[pk])
+        ProductVariant.objects.filter(pk=pk).update(stock=F("stock") - quantities[pk])
     if quantities:
         announce_availability_change()
     if was_holding or not quantities:
         return []
-    products = counted(Product.objects.filter(pk__in=quantities).order_by("pk"))
-    return [product.name for product in products if product.stock - product.held_units < 0]
+    variants = counted(
+        ProductVariant.objects.filter(pk__in=quantities).select_related("product").order_by("pk")
+    )
+    return [variant.display_name for variant in variants if variant.stock - variant.held_units < 0]
 
 
-def change_count(product: Product, before: int | None, after: int | None) -> None:
+def change_count(variant: ProductVariant, before: int | None, after: int | None) -> None:
     """An editor changed the count from ``before`` to ``after``: apply it as a change.
 
     Sales since the editor loaded the form stay counted: 10 -> 15 adds five
-    units to whatever is on hand now. Starting or stopping tracking sets it.
+    units to whatever is on hand now. Starting or stopping counting sets it.
     """
-    products = Product.objects.filter(pk=product.pk)
+    variants = ProductVariant.objects.filter(pk=variant.pk)
     if before is None or after is None:
-        products.update(stock=after)
+        variants.update(stock=after)
     else:
-        products.update(stock=F("stock") + (after - before))
-    product.refresh_from_db(fields=["stock"])
+        variants.update(stock=F("stock") + (after - before))
+    variant.refresh_from_db(fields=["stock"])
     announce_availability_change()
 
 
 def next_hold_expiry() -> datetime | None:
-    """When the first live hold on a tracked product ends by itself (nothing announces it)."""
+    """When the first live hold on a counted variant ends by itself (nothing announces it)."""
     holds = Order.objects.holding().filter(
-        payment_processing=False, lines__product__stock__isnull=False
+        payment_processing=False, lines__variant__stock__isnull=False
     )
     return holds.aggregate(first=Min("checkout_expires_at"))["first"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib import messages
@@ -56,9 +58,43 @@ class HttpResponseSeeOther(HttpResponseRedirect):
 
 @require_POST
 def checkout(request: HttpRequest) -> HttpResponse:
-    form = CheckoutForm(request.POST, products=products_for_sale())
+    return start_checkout(
+        request,
+        lambda: CheckoutForm(request.POST, products=products_for_sale()),
+        _shop_again,
+        back_url=SHOP_URL,
+    )
+
+
+class CheckoutRequest(Protocol):
+    """A form a shopper checks out from: the shop page's, or a product page's."""
+
+    cleaned_data: dict
+
+    def is_valid(self) -> bool: ...
+    def add_error(self, field: str | None, error: str) -> None: ...
+
+
+ShowAgain = Callable[[HttpRequest, CheckoutRequest, int], HttpResponse]
+
+
+def start_checkout(
+    request: HttpRequest,
+    posted_form: Callable[[], CheckoutRequest],
+    show_again: ShowAgain,
+    *,
+    back_url: str,
+) -> HttpResponse:
+    """Check the posted form, keep it as the basket and send the shopper to Stripe; or show
+    the form again (``show_again(request, form, status)``) saying why.
+
+    ``posted_form`` builds the form from the post against what is left now (it is
+    built again if the units ran out meanwhile). ``back_url`` is where a shopper
+    goes when Stripe could not be asked (the basket keeps the quantities).
+    """
+    form = posted_form()
     if not form.is_valid():
-        return _refused(request, form)
+        return show_again(request, form, 400)
     basket.remember(request, form.cleaned_data["lines"])
     what_to_buy = {
         "browser_token": shopper.browser_token(request),
@@ -74,7 +110,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             may_start=limits.admit,
         )
     except payments.TooManyCheckouts:
-        return _too_many_checkouts(request, form, limits.retry_after)
+        return _too_many_checkouts(request, form, limits.retry_after, show_again)
     except payments.AlreadyPaid as already:
         basket.clear(request)
         messages.info(
@@ -82,13 +118,17 @@ def checkout(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseSeeOther(SHOP_URL)
     except stock.SoldOut as sold_out:
-        return _sold_out(request, sold_out)
+        # The shopper's quantities checked again against what is left now.
+        again = posted_form()
+        again.is_valid()
+        again.add_error(None, str(sold_out))
+        return show_again(request, again, 409)
     except payments.CheckoutInProgress:
         messages.info(request, CHECKOUT_IN_PROGRESS)
-        return HttpResponseSeeOther(SHOP_URL)
+        return HttpResponseSeeOther(back_url)
     except payments.CheckoutUnavailable:
         messages.error(request, NOT_CHARGED_RETRY)  # the basket keeps the quantities
-        return HttpResponseSeeOther(SHOP_URL)
+        return HttpResponseSeeOther(back_url)
     basket.sent_as(request, order)
     return HttpResponseSeeOther(order.checkout_url)
 
@@ -225,11 +265,11 @@ def _tell_outcome(request: HttpRequest, order: Order, outcome: payments.Outcome)
         )
 
 
-def _sold_out(request: HttpRequest, sold_out: stock.SoldOut) -> HttpResponse:
-    """The shopper's quantities checked again against what is left now."""
-    form = CheckoutForm(request.POST, products=products_for_sale())
-    form.is_valid()
-    form.add_error(None, str(sold_out))
+def _shop_again(request: HttpRequest, form: CheckoutForm, status: int) -> HttpResponse:
+    """The shop page with the form's errors: after a redirect (Post/Redirect/Get), but for
+    too many checkouts, which answers 429 at once with when to try again."""
+    if status == 429:
+        return _shop_page(request, form, status=status)
     return _refused(request, form)
 
 
@@ -239,9 +279,11 @@ def _refused(request: HttpRequest, form: CheckoutForm) -> HttpResponse:
     return HttpResponseSeeOther(SHOP_URL + "#" + ERROR_SUMMARY_ID)
 
 
-def _too_many_checkouts(request: HttpRequest, form: CheckoutForm, seconds: int) -> HttpResponse:
+def _too_many_checkouts(
+    request: HttpRequest, form: CheckoutRequest, seconds: int, show_again: ShowAgain
+) -> HttpResponse:
     form.add_error(None, TOO_MANY_CHECKOUTS.format(wait=wait_phrase(seconds)))
-    response = _shop_page(request, form, status=429)
+    response = show_again(request, form, 429)
     response["Retry-After"] = str(seconds)
     return response
 

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from home import shop_page
 from mysite.settings.environment import media_storage_config
-from store.models import Product
+from store.models import Product, ProductVariant
 from store.payments.stripe_http import InstrumentedRequestsClient, endpoint_of
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
@@ -29,12 +29,47 @@ from tests.simulator_support import (
 
 
 def make_product(
-    name: str, price: int, *, live: bool = True, sort_order: int = 0, **fields
+    name: str,
+    price: int,
+    *,
+    live: bool = True,
+    sort_order: int = 0,
+    stock: int | None = None,
+    **fields,
 ) -> Product:
+    """A product without options: its one variant carries ``stock``."""
     slug = fields.pop("slug", name.lower().replace(" ", "-"))
-    return Product.objects.create(
+    product = Product.objects.create(
         name=name, slug=slug, price=price, live=live, sort_order=sort_order, **fields
     )
+    ProductVariant.objects.create(product=product, stock=stock)
+    return product
+
+
+def quantity_field(product: Product) -> str:
+    """The shop form's field for a product without options (its one variant)."""
+    return f"quantity_{product.variants.get().pk}"
+
+
+def set_stock(product_name: str, on_hand: int | None) -> None:
+    """The stock of a product without options (its one variant), as an UPDATE."""
+    ProductVariant.objects.filter(product__name=product_name).update(stock=on_hand)
+
+
+def give_sizes(product: Product, stock_by_size: dict[str, int | None], **prices: int) -> None:
+    """Replace the product's one variant with one per size (``prices``: a size's own price)."""
+    Product.objects.filter(pk=product.pk).update(option_1="Size")
+    product.refresh_from_db()
+    product.variants.all().delete()
+    for order, (size, on_hand) in enumerate(stock_by_size.items()):
+        ProductVariant.objects.create(
+            product=product,
+            value_1=size,
+            sku=f"{product.slug.upper()}-{size}",
+            stock=on_hand,
+            price=prices.get(size),
+            sort_order=order,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from store.models import GSTSettings, Order, OrderLine, Product
+from tests.conftest import quantity_field
 
 # A valid GSTIN (check digit and all) registered in Karnataka (29).
 SELLER_GSTIN = "29AAGCB7383J1Z4"
@@ -42,7 +43,7 @@ def register_for_gst(*, since: datetime | None = None, **fields) -> GSTSettings:
 
 
 def checkout_form(quantities: dict[Product, int]) -> dict[str, str]:
-    return {f"quantity_{product.pk}": str(quantity) for product, quantity in quantities.items()}
+    return {quantity_field(product): str(quantity) for product, quantity in quantities.items()}
 
 
 def buy(client: Client, stripe_sim, quantities: dict[Product, int], **address: str) -> Order:

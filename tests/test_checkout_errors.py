@@ -11,11 +11,7 @@ from bs4 import BeautifulSoup
 from django.core.management import call_command
 
 from store.models import Order, Product
-from tests.conftest import make_product
-
-
-def quantity_field(product: Product) -> str:
-    return f"quantity_{product.pk}"
+from tests.conftest import make_product, quantity_field
 
 
 def post_checkout(client, data: dict):

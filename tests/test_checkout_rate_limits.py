@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from store import throttling
 from store.models import Order
 from store.throttling import Rate, SlidingWindowLimit
+from tests.conftest import quantity_field
 
 TOO_MANY = "You have started a lot of checkouts in a short time"
 
@@ -52,7 +53,7 @@ def test_the_default_limits_are_ten_a_minute_per_browser_and_sixty_per_address()
 
 
 def start_checkout(client: Client, products, *, form_token=None, address="203.0.113.7"):
-    form = {"form_token": str(form_token or uuid.uuid4()), f"quantity_{products[2].pk}": "1"}
+    form = {"form_token": str(form_token or uuid.uuid4()), quantity_field(products[2]): "1"}
     return client.post("/checkout/", form, REMOTE_ADDR=address)
 
 

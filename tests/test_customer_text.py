@@ -16,6 +16,7 @@ from store import fulfilment, payments
 from store.gst import documents, pdf
 from store.models import Order
 from store.plain_text import header_safe
+from tests.conftest import quantity_field
 from tests.gst_support import buy, register_for_gst
 from tests.mail_server import run_worker, text_and_html
 
@@ -30,7 +31,7 @@ def hostile_order(client, products, stripe_sim) -> Order:
     """A Cap bought by a shopper whose name, address and email carry U+202E and length."""
     products[2].name = f"Cap {RLO}deluxe"
     products[2].save()
-    form = {"form_token": str(uuid.uuid4()), f"quantity_{products[2].pk}": "1"}
+    form = {"form_token": str(uuid.uuid4()), quantity_field(products[2]): "1"}
     client.post("/checkout/", form)
     order = Order.objects.get()
     stripe_sim.pay(

@@ -11,6 +11,7 @@ from wagtail.models import ModelLogEntry
 
 from store.models import Dispute, Order, OrderEmail
 from tests.admin_pages import admin_messages, staff_client
+from tests.conftest import quantity_field
 from tests.test_orders_admin import listing_numbers, make_order
 
 ORDERS = "/admin/orders/"
@@ -269,7 +270,7 @@ def test_the_listing_and_the_page_say_refunded_instead_of_paid(fulfiller, paid):
 # Each request commits, as in production, so the shopper's page hears of every change.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_my_orders_follows_paid_shipped_delivered(fulfiller, client, products, stripe_sim):
-    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    client.post("/checkout/", {quantity_field(products[2]): "1"})
     order = Order.objects.get()
     stripe_sim.pay(order.stripe_session_id)
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})

@@ -18,6 +18,7 @@ from mysite.metrics import archive_ended_processes
 from store.models import Order
 from tests import servers
 from tests.admin_pages import staff_client
+from tests.conftest import quantity_field
 from tests.mail_server import run_worker
 from tests.shopping import SUCCESS_CARD, Shopper
 from tests.test_refunds import refund
@@ -213,7 +214,7 @@ def test_emails_refunds_the_queue_and_orders_needing_attention_are_counted(
 ):
     settings.METRICS_TOKEN = TOKEN
     before = scrape_here(client)
-    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    client.post("/checkout/", {quantity_field(products[2]): "1"})
     order = Order.objects.get()
     stripe_sim.pay(order.stripe_session_id, email="asha@example.com")
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})

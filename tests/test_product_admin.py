@@ -15,15 +15,43 @@ def edit_url(product: Product) -> str:
     return f"/admin/snippets/store/product/edit/{product.pk}/"
 
 
-def product_form(**overrides) -> dict:
+def product_form(product: Product | None = None, **overrides) -> dict:
+    """The editor as posted: a product sold one way, with its one variant's (empty) row."""
+    variant = product.variants.get() if product else None
     data = {
         "name": "Mug",
         "slug": "mug",
         "description": "Holds tea.",
         "price": "75.50",
         "image": "",
+        **variant_rows([variant]),
     }
     data.update(overrides)
+    return data
+
+
+def variant_rows(variants: list, **per_row) -> dict:
+    """The variants formset: one row per variant (None for a new one); ``per_row`` maps a
+    field to a value per row, e.g. value_1=["M", "L"]."""
+    data = {
+        "variants-TOTAL_FORMS": str(len(variants)),
+        "variants-INITIAL_FORMS": str(sum(variant is not None for variant in variants)),
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+    }
+    for index, variant in enumerate(variants):
+        on_hand = "" if variant is None or variant.stock is None else str(variant.stock)
+        row = {
+            "id": "" if variant is None else str(variant.pk),
+            "ORDER": str(index + 1),
+            "DELETE": "",
+            "sku": "" if variant is None else variant.sku,
+            "price": "",
+            "stock": on_hand,
+            "stock-as-shown": on_hand,
+            "image": "",
+        } | {name: values[index] for name, values in per_row.items()}
+        data |= {f"variants-{index}-{name}": value for name, value in row.items()}
     return data
 
 
@@ -53,7 +81,7 @@ def test_a_saved_draft_does_not_change_the_shop_until_published(
     admin_client, products, django_capture_on_commit_callbacks
 ):
     shirt = products[0]
-    draft = product_form(name="T-Shirt", slug="t-shirt", price="650")
+    draft = product_form(shirt, name="T-Shirt", slug="t-shirt", price="650")
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client.post(edit_url(shirt), draft).status_code == 302
     shirt.refresh_from_db()
@@ -116,7 +144,9 @@ def test_an_invalid_price_on_edit_keeps_the_published_price(admin_client, produc
     shirt = products[0]
     response = admin_client.post(
         edit_url(shirt),
-        product_form(name="T-Shirt", slug="t-shirt", price="lots", **{"action-publish": "1"}),
+        product_form(
+            products[0], name="T-Shirt", slug="t-shirt", price="lots", **{"action-publish": "1"}
+        ),
     )
     assert response.status_code == 200  # Wagtail re-renders the form with its errors
     shirt.refresh_from_db()
@@ -140,7 +170,7 @@ def test_listing_filters_by_status(admin_client, products):
 
 def test_an_uploaded_image_shows_on_the_shop(admin_client, products):
     image = Image.objects.create(title="Cap photo", file=get_test_image_file())
-    form = product_form(name="Cap", slug="cap", price="300", image=str(image.pk))
+    form = product_form(products[2], name="Cap", slug="cap", price="300", image=str(image.pk))
     admin_client.post(edit_url(products[2]), {**form, "action-publish": "1"})
     page = BeautifulSoup(admin_client.get("/").content, "html.parser")
     assert page.select_one("img.product-image[alt=Cap]")
@@ -148,7 +178,7 @@ def test_an_uploaded_image_shows_on_the_shop(admin_client, products):
 
 def test_preview_renders_the_product_card(admin_client, products):
     url = f"/admin/snippets/store/product/preview/{products[0].pk}/"
-    data = product_form(name="T-Shirt Preview", slug="t-shirt", price="123")
+    data = product_form(products[0], name="T-Shirt Preview", slug="t-shirt", price="123")
     assert admin_client.post(url, data).json()["is_valid"]
     html = admin_client.get(url).content.decode()
     assert "T-Shirt Preview" in html and "₹123.00" in html

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from store.models import Order
+from tests.conftest import quantity_field
 from tests.shopping import Shopper
 
 
@@ -32,7 +33,7 @@ def test_the_webhook_pays_an_order_whose_browser_never_returned(shop_server, str
 
 
 def place_order(client, products, *, quantity_of_cap: int = 1, minutes_ago: int = 11) -> Order:
-    form = {"form_token": str(uuid.uuid4()), f"quantity_{products[2].pk}": str(quantity_of_cap)}
+    form = {"form_token": str(uuid.uuid4()), quantity_field(products[2]): str(quantity_of_cap)}
     client.post("/checkout/", form)
     order = Order.objects.latest("pk")
     # Placed, and its Checkout Session asked for, that long ago.

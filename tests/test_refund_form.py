@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from store.models import Order, Product, Refund
+from store.models import Order, ProductVariant, Refund
 from tests import test_refunds
 from tests.admin_pages import admin_messages
+from tests.conftest import set_stock
 from tests.test_refunds import (
     ORDERS,
     ask_to_refund,
@@ -95,11 +96,11 @@ restocking = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def counted_shirts(db):
     """T-Shirts counted in stock (10) before the paid order (2 of them) is made."""
-    Product.objects.filter(name="T-Shirt").update(stock=10)
+    set_stock("T-Shirt", 10)
 
 
 def shirts_in_stock() -> int:
-    return Product.objects.get(name="T-Shirt").stock
+    return ProductVariant.objects.get(product__name="T-Shirt").stock
 
 
 @restocking

@@ -6,7 +6,7 @@ import pytest
 
 from store.models import Order, Refund
 from tests.admin_pages import staff_client
-from tests.conftest import requires_postgres
+from tests.conftest import quantity_field, requires_postgres
 from tests.test_concurrency import race
 from tests.test_refunds import refund, refund_form, refund_requests
 
@@ -18,7 +18,7 @@ pytestmark = [
 
 @pytest.fixture
 def paid_order(client, products, stripe_sim) -> Order:
-    client.post("/checkout/", {f"quantity_{products[1].pk}": "1"})
+    client.post("/checkout/", {quantity_field(products[1]): "1"})
     order = Order.objects.get()
     stripe_sim.pay(order.stripe_session_id)
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})

@@ -14,6 +14,7 @@ from django.test import Client
 
 from store.models import Order, OrderEmail, Refund
 from tests.admin_pages import admin_messages, staff_client
+from tests.conftest import quantity_field
 from tests.test_webhooks import deliver
 
 ORDERS = "/admin/orders/"
@@ -22,7 +23,7 @@ ORDERS = "/admin/orders/"
 @pytest.fixture
 def paid_order(client, products, stripe_sim) -> Order:
     """Two T-Shirts and a Cap (₹1,300.00), paid by card through the simulator."""
-    form = {f"quantity_{products[0].pk}": "2", f"quantity_{products[2].pk}": "1"}
+    form = {quantity_field(products[0]): "2", quantity_field(products[2]): "1"}
     client.post("/checkout/", form)
     order = Order.objects.get()
     stripe_sim.pay(order.stripe_session_id, email="asha@example.com")

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from home import shop_page
 from store.models import Order, Product
-from tests.conftest import behind_the_shops_back, make_product
+from tests.conftest import behind_the_shops_back, make_product, quantity_field, set_stock
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -47,7 +47,7 @@ def queries_for(client: Client) -> int:
 
 
 def pay_for_a_cap(client: Client, products, stripe_sim) -> Order:
-    client.post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    client.post("/checkout/", {quantity_field(products[2]): "1"})
     order = Order.objects.filter(status="pending").latest("pk")
     stripe_sim.pay(order.stripe_session_id)
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})
@@ -75,7 +75,7 @@ def test_every_visitor_gets_their_own_working_tokens(products, stripe_sim):
             {
                 "csrfmiddlewaretoken": csrf_token,
                 "form_token": form_token,
-                f"quantity_{products[2].pk}": "1",
+                quantity_field(products[2]): "1",
             },
         )
         assert response.status_code == 303  # the token was accepted
@@ -86,7 +86,7 @@ def test_my_orders_messages_and_confirming_never_reach_another_browser(products,
     mine, stranger = Client(), Client()
     order = pay_for_a_cap(mine, products, stripe_sim)
     # Another checkout of mine, back from Stripe before it confirmed: "confirming payment".
-    mine.post("/checkout/", {f"quantity_{products[1].pk}": "1"})
+    mine.post("/checkout/", {quantity_field(products[1]): "1"})
     pending = Order.objects.filter(status="pending").get()
     stripe_sim.fail_next(503, count=2)
     mine.get("/checkout/success/", {"session_id": pending.stripe_session_id})
@@ -106,7 +106,7 @@ def test_my_orders_messages_and_confirming_never_reach_another_browser(products,
 
 def test_queries_do_not_grow_with_products_or_orders(products, stripe_sim, settings):
     settings.STORE_CHECKOUT_RATE_PER_BROWSER = "1000/m"
-    Product.objects.filter(name="Cap").update(stock=1000)  # stock is counted from the start
+    set_stock("Cap", 1000)  # stock is counted from the start
     returning = Client()
     pay_for_a_cap(returning, products, stripe_sim)
     behind_the_shops_back()
@@ -130,7 +130,7 @@ def test_queries_do_not_grow_with_products_or_orders(products, stripe_sim, setti
 def test_checkout_success_cancel_and_webhooks_are_never_served_from_it(products, stripe_sim):
     shopper = Client()
     page(shopper)  # the shop page is now shared
-    assert shopper.post("/checkout/", {f"quantity_{products[2].pk}": "1"}).status_code == 303
+    assert shopper.post("/checkout/", {quantity_field(products[2]): "1"}).status_code == 303
     order = Order.objects.get()
     asked = len(stripe_sim.requests)
 
@@ -145,9 +145,9 @@ def test_checkout_success_cancel_and_webhooks_are_never_served_from_it(products,
 
 
 def test_a_hold_that_ends_by_itself_makes_the_page_stale_then(products, stripe_sim):
-    Product.objects.filter(name="Cap").update(stock=1)
+    set_stock("Cap", 1)
     behind_the_shops_back()
-    Client().post("/checkout/", {f"quantity_{products[2].pk}": "1"})
+    Client().post("/checkout/", {quantity_field(products[2]): "1"})
     soon = timezone.now() + timedelta(seconds=1)
     Order.objects.update(checkout_expires_at=soon)
     behind_the_shops_back()
@@ -160,12 +160,12 @@ def test_a_hold_that_ends_by_itself_makes_the_page_stale_then(products, stripe_s
 
 
 def test_every_change_the_shop_makes_shows_at_once(products, stripe_sim):
-    Product.objects.filter(name="Cap").update(stock=2)
+    set_stock("Cap", 2)
     behind_the_shops_back()
     shopper, other = Client(), Client()
     assert "Only 2 left" in page(other).text
 
-    shopper.post("/checkout/", {f"quantity_{products[2].pk}": "1"})  # a hold
+    shopper.post("/checkout/", {quantity_field(products[2]): "1"})  # a hold
     assert "Only 1 left" in page(other).text
     order = Order.objects.get()
     shopper.get(f"/checkout/cancel/{order.public_id}/")  # a release

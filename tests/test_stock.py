@@ -12,17 +12,18 @@ from django.test import Client
 from django.utils import timezone
 
 from store import payments, stock
-from store.models import Order, Product
+from store.models import Order, Product, ProductVariant
+from tests.conftest import set_stock
 from tests.test_webhooks import deliver, event_for
 
 SOLD_OUT_MESSAGE = "sold out while you were choosing, so nothing was ordered or charged"
 
 
 @pytest.fixture
-def shirt(products) -> Product:
-    """The T-Shirt, with three units on hand."""
-    Product.objects.filter(name="T-Shirt").update(stock=3)
-    return Product.objects.get(name="T-Shirt")
+def shirt(products) -> ProductVariant:
+    """The T-Shirt (its one variant: it has no sizes), with three units on hand."""
+    set_stock("T-Shirt", 3)
+    return ProductVariant.objects.get(product__name="T-Shirt")
 
 
 def card(client, name: str) -> BeautifulSoup:
@@ -38,13 +39,15 @@ def availability(client, name: str) -> str:
     return badge.text if badge else ""
 
 
-def check_out(client: Client, product: Product, quantity: int = 1, *, form_token=None):
-    form = {"form_token": str(form_token or uuid.uuid4()), f"quantity_{product.pk}": str(quantity)}
+def check_out(client: Client, variant: ProductVariant, quantity: int = 1, *, form_token=None):
+    form = {"form_token": str(form_token or uuid.uuid4()), f"quantity_{variant.pk}": str(quantity)}
     return client.post("/checkout/", form)
 
 
-def left(product: Product) -> int:
-    return stock.available(stock.with_held_units(Product.objects.filter(pk=product.pk)).get())
+def left(variant: ProductVariant) -> int:
+    return stock.available(
+        stock.with_held_units(ProductVariant.objects.filter(pk=variant.pk)).get()
+    )
 
 
 def form_errors(response) -> str:
@@ -62,10 +65,11 @@ def refused(client, response):
 
 
 def test_untracked_products_show_no_stock_and_sell_as_before(client, products, stripe_sim):
-    assert products[0].stock is None
+    only = products[0].variants.get()
+    assert only.stock is None
     assert availability(client, "T-Shirt") == ""
     assert card(client, "T-Shirt").select_one("input")["max"] == "10"
-    assert check_out(client, products[0], 10).status_code == 303
+    assert check_out(client, only, 10).status_code == 303
 
 
 @pytest.mark.parametrize(
@@ -73,7 +77,7 @@ def test_untracked_products_show_no_stock_and_sell_as_before(client, products, s
     [(0, "Sold out", "0"), (1, "Only 1 left", "1"), (5, "Only 5 left", "5"), (6, "", "6")],
 )
 def test_the_shop_says_what_is_left(client, shirt, on_hand, badge, maximum):
-    Product.objects.filter(pk=shirt.pk).update(stock=on_hand)
+    ProductVariant.objects.filter(pk=shirt.pk).update(stock=on_hand)
     assert availability(client, "T-Shirt") == badge
     field = card(client, "T-Shirt").select_one("input")
     assert field["max"] == maximum
@@ -100,7 +104,7 @@ def test_units_in_a_live_checkout_are_not_offered_to_others(
 def test_the_form_refuses_more_than_is_left_naming_the_product(
     client, shirt, stripe_sim, on_hand, wanted, message
 ):
-    Product.objects.filter(pk=shirt.pk).update(stock=on_hand)
+    ProductVariant.objects.filter(pk=shirt.pk).update(stock=on_hand)
     response = check_out(client, shirt, wanted)
     response = refused(client, response)
     assert message in form_errors(response)
@@ -220,7 +224,7 @@ def test_money_for_units_no_longer_held_is_flagged_not_silently_oversold(client,
     assert late.status == "paid" and late.needs_attention
     assert late.attention_reason.startswith("Oversold: T-Shirt (stock is now below zero)")
     assert shirt.stock == 0 and left(shirt) == 0
-    assert stock.with_held_units(Product.objects.filter(pk=shirt.pk)).get().held_units == 3
+    assert stock.with_held_units(ProductVariant.objects.filter(pk=shirt.pk)).get().held_units == 3
 
 
 def test_a_late_payment_with_units_to_spare_is_not_flagged(client, shirt, stripe_sim):
@@ -239,22 +243,35 @@ def test_a_late_payment_with_units_to_spare_is_not_flagged(client, shirt, stripe
 # --- Staff -------------------------------------------------------------------------------
 
 
-def edit(admin_client, product: Product, **fields):
+def edit(admin_client, variant: ProductVariant, **fields):
+    """Post the product's editor as shown; ``stock`` and ``stock-as-shown`` are its variant's."""
+    product = variant.product
+    shown = "" if variant.stock is None else str(variant.stock)
+    stock_fields = {"stock": shown, "stock-as-shown": shown}
+    stock_fields |= {name: fields.pop(name) for name in list(fields) if name in stock_fields}
     data = {
         "name": product.name,
         "slug": product.slug,
         "description": product.description,
         "price": str(product.price // 100),
         "image": "",
-        "stock": "" if product.stock is None else str(product.stock),
-        "stock-as-shown": "" if product.stock is None else str(product.stock),
+        "variants-TOTAL_FORMS": "1",
+        "variants-INITIAL_FORMS": "1",
+        "variants-MIN_NUM_FORMS": "1",
+        "variants-MAX_NUM_FORMS": "1000",
+        "variants-0-id": str(variant.pk),
+        "variants-0-ORDER": "1",
+        "variants-0-DELETE": "",
+        "variants-0-sku": variant.sku,
+        "variants-0-price": "",
+        **{f"variants-0-{name}": value for name, value in stock_fields.items()},
     } | fields
     return admin_client.post(f"/admin/snippets/store/product/edit/{product.pk}/", data)
 
 
 def test_the_listing_shows_stock_held_and_available(admin_client, shirt, stripe_sim):
     check_out(Client(), shirt, 2)
-    Product.objects.filter(name="Cap").update(stock=-1)
+    set_stock("Cap", -1)
     page = BeautifulSoup(admin_client.get("/admin/snippets/store/product/").content, "html.parser")
     headings = [th.text.strip() for th in page.select("table.listing thead th")]
     rows = {
@@ -271,7 +288,7 @@ def test_an_editors_change_adds_to_what_is_on_hand_now(admin_client, shirt, stri
     shown = str(shirt.stock)  # the editor opens the form and sees 3
     check_out(Client(), shirt, 1)
     Order.objects.update(status="paid")
-    Product.objects.filter(pk=shirt.pk).update(stock=2)  # ... while one unit sells
+    ProductVariant.objects.filter(pk=shirt.pk).update(stock=2)  # ... while one unit sells
 
     response = edit(admin_client, shirt, stock="13", **{"stock-as-shown": shown})
 
@@ -282,13 +299,13 @@ def test_an_editors_change_adds_to_what_is_on_hand_now(admin_client, shirt, stri
 
 def test_publishing_an_old_revision_does_not_bring_back_sold_units(admin_client, shirt):
     edit(admin_client, shirt, price="600")  # a draft, with stock 3 in its content
-    Product.objects.filter(pk=shirt.pk).update(stock=1)  # two units sell
-    revision = Product.objects.get(pk=shirt.pk).latest_revision
+    ProductVariant.objects.filter(pk=shirt.pk).update(stock=1)  # two units sell
+    revision = Product.objects.get(pk=shirt.product_id).latest_revision
 
     revision.publish()
 
     shirt.refresh_from_db()
-    assert (shirt.price, shirt.stock) == (60000, 1)
+    assert (shirt.product.price, shirt.stock) == (60000, 1)
 
 
 def test_stock_can_be_left_empty_to_stop_tracking_it(admin_client, shirt):

@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 )
 
 from store import stock
-from store.models import Order, OrderLine, Product
+from store.models import Order, OrderLine, ProductVariant
 from stripe_simulator import SimulatorApiError
 from tests.conftest import make_product
 from tests.test_stock import check_out
@@ -46,7 +46,8 @@ class StockMachine(RuleBasedStateMachine):
     @initialize(on_hand=st.integers(min_value=0, max_value=6))
     def stock_a_product(self, on_hand):
         self.initial = on_hand
-        self.product = make_product(f"Widget {next(products_made)}", 5000, stock=on_hand)
+        product = make_product(f"Widget {next(products_made)}", 5000, stock=on_hand)
+        self.product = product.variants.get()
         self.browsers: dict[int, Client] = {}
 
     @rule(target=orders, quantity=st.integers(min_value=1, max_value=4))
@@ -96,13 +97,13 @@ class StockMachine(RuleBasedStateMachine):
     def on_hand_is_initial_minus_paid(self):
         if not hasattr(self, "product"):
             return
-        product = stock.with_held_units(Product.objects.filter(pk=self.product.pk)).get()
-        paid = OrderLine.objects.filter(product=product, order__status="paid").aggregate(
+        variant = stock.with_held_units(ProductVariant.objects.filter(pk=self.product.pk)).get()
+        paid = OrderLine.objects.filter(variant=variant, order__status="paid").aggregate(
             units=Sum("quantity", default=0)
         )["units"]
-        assert product.stock == self.initial - paid
-        flagged = Order.objects.filter(lines__product=product, needs_attention=True).exists()
-        assert product.stock - product.held_units >= 0 or flagged
+        assert variant.stock == self.initial - paid
+        flagged = Order.objects.filter(lines__variant=variant, needs_attention=True).exists()
+        assert variant.stock - variant.held_units >= 0 or flagged
 
 
 @pytest.mark.django_db

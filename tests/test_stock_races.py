@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db import connection
 
 from store import stock
-from store.models import Order, Product
-from tests.conftest import requires_postgres
+from store.models import Order, ProductVariant
+from tests.conftest import requires_postgres, set_stock
 from tests.servers import gunicorn_shop
 from tests.shopping import Shopper
 from tests.test_concurrency import race
@@ -42,12 +42,12 @@ def slow_order_inserts(db):
 
 
 def on_hand_and_left() -> tuple[int, int]:
-    shirt = stock.with_held_units(Product.objects.filter(name="T-Shirt")).get()
+    shirt = stock.with_held_units(ProductVariant.objects.filter(product__name="T-Shirt")).get()
     return shirt.stock, shirt.stock - shirt.held_units
 
 
 def test_twenty_shoppers_race_for_the_last_three_units(products, stripe_sim, slow_order_inserts):
-    Product.objects.filter(name="T-Shirt").update(stock=3)
+    set_stock("T-Shirt", 3)
     with gunicorn_shop(workers=4, env={"STRIPE_API_BASE": stripe_sim.api_base}) as base_url:
         stripe_sim.webhook_url = f"{base_url}/stripe/webhook/"
         stripe_sim.webhook_secret = settings.STRIPE_WEBHOOK_SECRET

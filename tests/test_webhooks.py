@@ -13,6 +13,7 @@ from django.db import DatabaseError
 
 from store.models import Order, WebhookEvent
 from stripe_simulator import sign_payload
+from tests.conftest import quantity_field
 
 WEBHOOK_URL = "/stripe/webhook/"
 # Stripe's default tolerance is five minutes.
@@ -22,7 +23,7 @@ STALE = 6 * 60
 @pytest.fixture
 def pending_order(client, products, stripe_sim) -> Order:
     """A Cap ordered through the shop; the shopper is now on Stripe's page."""
-    client.post("/checkout/", {"form_token": str(uuid.uuid4()), f"quantity_{products[2].pk}": "1"})
+    client.post("/checkout/", {"form_token": str(uuid.uuid4()), quantity_field(products[2]): "1"})
     return Order.objects.get()
 
 

@@ -79,43 +79,46 @@ class StockInput(forms.NumberInput):
         )
 
 
-class ProductForm(WagtailAdminModelForm):
-    """The product editor. Stock changes apply when saved, even as a draft: they are counts."""
+class VariantForm(WagtailAdminModelForm):
+    """One variant in the product editor. Its stock changes apply when saved, even as a draft."""
 
-    price = PriceField()
+    price = PriceField(
+        required=False,
+        label="Variant's price",
+        help_text=f"In {settings.STORE_CURRENCY.upper()}; empty: the product's price.",
+    )
     stock = forms.IntegerField(
         required=False,
         min_value=0,
         widget=StockInput,
         help_text=(
-            "Units on hand. Leave empty if you do not track stock. A change applies as soon "
-            "as you save, even a draft, and adds to or takes from what is on hand by then."
+            "Units on hand; empty: not counted. A change applies as soon as you save, even a "
+            "draft, and adds to or takes from what is on hand by then."
         ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A form posted without the GST rate (an older page, a script) keeps the product's.
-        self.fields["gst_rate"].required = False
         if self.is_bound and self._shown_key in self.data:
             # Re-rendered after an error: keep the count first shown, not the one typed.
             self.fields["stock"].widget.shown = self.data[self._shown_key]
-
-    def clean_gst_rate(self) -> int:
-        rate = self.cleaned_data.get("gst_rate")
-        return self.instance.gst_rate if rate in (None, "") else rate
 
     @property
     def _shown_key(self) -> str:
         return self.add_prefix("stock") + StockInput.SHOWN_SUFFIX
 
-    def save(self, commit=True):
-        product = super().save(commit=commit)
-        wanted = self.cleaned_data["stock"]
-        shown = self._stock_as_shown()
-        if product.pk and wanted != shown:
-            stock.change_count(product, shown, wanted)
-        return product
+    def has_changed(self) -> bool:
+        # An untouched row is still a variant: a product sold one way has just that one.
+        return True
+
+    def apply_stock_change(self) -> None:
+        """An existing variant's count moves by what the editor changed (``stock.change_count``)."""
+        variant = self.instance
+        if variant.pk is None or not type(variant).objects.filter(pk=variant.pk).exists():
+            return  # a new variant is inserted with the count typed
+        wanted, shown = self.cleaned_data.get("stock"), self._stock_as_shown()
+        if wanted != shown:
+            stock.change_count(variant, shown, wanted)
 
     def _stock_as_shown(self) -> int | None:
         """The count the editor saw (the form's hidden copy), else the one loaded now."""
@@ -125,6 +128,67 @@ class ProductForm(WagtailAdminModelForm):
             return forms.IntegerField(required=False).clean(self.data[self._shown_key])
         except forms.ValidationError:
             return self.initial.get("stock")
+
+
+class ProductForm(WagtailAdminModelForm):
+    """The product editor: its options (Size, Colour) and one variant per combination sold."""
+
+    price = PriceField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form posted without the GST rate (an older page, a script) keeps the product's.
+        self.fields["gst_rate"].required = False
+
+    def clean_gst_rate(self) -> int:
+        rate = self.cleaned_data.get("gst_rate")
+        return self.instance.gst_rate if rate in (None, "") else rate
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        named = [bool(cleaned.get(f"option_{number}")) for number in (1, 2, 3)]
+        if named != sorted(named, reverse=True):
+            self.add_error("option_1", "Name the options from the first, without gaps.")
+        return cleaned
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid:
+            self._check_variants()
+        return valid and not self.errors
+
+    def _check_variants(self) -> None:
+        """One variant per combination, each with a value for every option named."""
+        names = [self.cleaned_data.get(f"option_{number}", "") for number in (1, 2, 3)]
+        names = [name for name in names if name]
+        kept = [
+            form for form in self.formsets["variants"].forms if not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            self.add_error(None, "Add at least one variant: it carries the price and stock.")
+            return
+        if not names and len(kept) > 1:
+            self.add_error(
+                None, "A product without options has one variant; name an option (e.g. Size)."
+            )
+        seen: set[tuple[str, ...]] = set()
+        for form in kept:
+            values = tuple(form.cleaned_data.get(f"value_{n}", "").strip() for n in (1, 2, 3))
+            named, unnamed = values[: len(names)], values[len(names) :]
+            if not all(named):
+                self.add_error(None, f"Every variant needs a value for {', '.join(names)}.")
+            if any(unnamed):
+                self.add_error(None, "A variant has a value for an option the product lacks.")
+            if values in seen:
+                self.add_error(None, f"Two variants are both {' / '.join(named)}.")
+            seen.add(values)
+
+    def save(self, commit=True):
+        product = super().save(commit=commit)
+        for form in self.formsets["variants"].forms:
+            if form.cleaned_data and not form.cleaned_data.get("DELETE"):
+                form.apply_stock_change()
+        return product
 
 
 class RefundForm(forms.Form):

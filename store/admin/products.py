@@ -1,15 +1,23 @@
-"""Products as Wagtail snippets: drafts, preview, publishing, ordering, price, stock, and how
-GST classes them (HSN code and rate)."""
+"""Products as Wagtail snippets: drafts, preview, publishing, ordering, price, options and
+variants with their stock, and how GST classes them (HSN code and rate)."""
 
 from __future__ import annotations
 
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from store import stock
-from store.admin.forms import ProductForm
-from store.models import Product
+from store.admin.forms import ProductForm, VariantForm
+from store.models import Order, OrderLine, Product
 
 
 class LastChangeColumn(UpdatedAtColumn):
@@ -20,14 +28,42 @@ class LastChangeColumn(UpdatedAtColumn):
 
 
 def tracked(product: Product, figure: str) -> int | str:
-    """On hand, held by live checkouts, or left (below zero if oversold); a dash if untracked."""
-    if product.stock is None:
+    """On hand, held by live checkouts, or left (below zero if oversold), over the variants
+    that count their stock; a dash if none does."""
+    if product.on_hand is None:
         return "—"
     return {
-        "stock": product.stock,
+        "stock": product.on_hand,
         "held": product.held_units,
-        "left": product.stock - product.held_units,
+        "left": product.on_hand - product.held_units,
     }[figure]
+
+
+def with_stock_totals(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate ``on_hand`` and ``held_units``: sums over the variants whose stock is counted."""
+    held = (
+        OrderLine.objects.filter(
+            variant__product=OuterRef("pk"),
+            variant__stock__isnull=False,
+            order__in=Order.objects.filter(stock.holding()),
+        )
+        .values("variant__product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return products.annotate(
+        on_hand=Sum("variants__stock"),
+        held_units=Coalesce(Subquery(held, output_field=IntegerField()), 0),
+    )
+
+
+class VariantsPanel(InlinePanel):
+    """The product's variants, each edited with ``VariantForm`` (prices typed, stock as deltas)."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["form"] = VariantForm
+        return options
 
 
 class ProductViewSet(SnippetViewSet):
@@ -53,7 +89,7 @@ class ProductViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         # Held = units in live checkouts; available can go below zero when oversold.
-        return stock.with_held_units(Product.objects.all())
+        return with_stock_totals(Product.objects.all())
 
     edit_handler = ObjectList(
         [
@@ -61,9 +97,31 @@ class ProductViewSet(SnippetViewSet):
             FieldPanel("slug"),
             FieldPanel("description"),
             FieldPanel("price"),
-            FieldPanel("stock"),
             FieldRowPanel([FieldPanel("hsn_code"), FieldPanel("gst_rate")], heading="GST"),
             FieldPanel("image"),
+            FieldPanel("body"),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("option_1"), FieldPanel("option_2"), FieldPanel("option_3")]
+                    )
+                ],
+                heading="Options",
+                help_text="Leave empty for a product sold one way; it then has one variant.",
+            ),
+            VariantsPanel(
+                "variants",
+                heading="Variants",
+                label="Variant",
+                min_num=1,
+                panels=[
+                    FieldRowPanel(
+                        [FieldPanel("value_1"), FieldPanel("value_2"), FieldPanel("value_3")]
+                    ),
+                    FieldRowPanel([FieldPanel("sku"), FieldPanel("price"), FieldPanel("stock")]),
+                    FieldPanel("image"),
+                ],
+            ),
         ],
         base_form_class=ProductForm,
     )

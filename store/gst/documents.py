@@ -187,13 +187,13 @@ def gst_class_of(line: OrderLine) -> GSTClass:
     for source in (getattr(line, "variant", None), line.product):
         if source is not None and hasattr(source, "gst_class"):
             return source.gst_class
-    raise CannotIssue(f"the product of “{line.product_name}” was deleted, so its rate is unknown")
+    raise CannotIssue(f"the product of “{line.name}” was deleted, so its rate is unknown")
 
 
 def _supply(line: OrderLine) -> Supply:
     gst_class = gst_class_of(line)
     return Supply(
-        description=line.product_name,
+        description=line.name,
         hsn_code=gst_class.hsn_code,
         quantity=line.quantity,
         unit_amount=line.unit_amount,

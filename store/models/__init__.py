@@ -22,6 +22,7 @@ from store.models.gst import (
 )
 from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
 from store.models.refunds import Refund
+from store.models.variants import ProductVariant
 from store.models.workers import WorkerHeartbeat
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "OrderExport",
     "OrderLine",
     "Product",
+    "ProductVariant",
     "Refund",
     "WebhookEvent",
     "WorkerHeartbeat",

@@ -6,45 +6,58 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.text import slugify
+from modelcluster.models import ClusterableModel
+from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 
 from store import money
 from store.gst.tax import RATE_SLABS, GSTClass
+from store.models.variants import ProductVariant
 
 
 class PublishedProductQuerySet(models.QuerySet):
     def published(self) -> PublishedProductQuerySet:
-        """Live products in editor order, with their images and renditions prefetched."""
+        """Live products in editor order, with their variants, images and renditions prefetched."""
         return (
             self.filter(live=True)
             .select_related("image")
-            .prefetch_related("image__renditions")
+            .prefetch_related("image__renditions", "variants")
             .order_by("sort_order", "name")
         )
 
 
-class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
-    """Something the shop sells.
+class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, ClusterableModel):
+    """Something the shop sells, in one or more variants (``store.models.ProductVariant``).
 
-    Saving a draft of a live product only writes a revision: the row keeps the
-    published name and price, so the shop always reads from the row.
+    Saving a draft of a live product only writes a revision (its variants included):
+    the rows keep the published name, prices and variants, so the shop always reads
+    from the rows. Stock is counted per variant.
     """
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        blank=True,
+        help_text="The product page's address, /products/<slug>/. Empty: made from the name.",
+    )
     description = models.TextField(
         max_length=500, blank=True, help_text="One or two sentences shown under the name."
     )
     price = models.PositiveIntegerField(
         help_text="In the store currency's minor unit (paise for INR)."
     )
-    # Units on hand; None means not tracked (never sold out). Can go below zero only when
-    # Stripe took money for units no longer held, and then the order is flagged.
-    stock = models.IntegerField(
-        null=True,
+    body = RichTextField(
+        "product page text",
         blank=True,
-        help_text="Units on hand. Leave empty if you do not track stock for this product.",
+        features=["h3", "bold", "italic", "ol", "ul", "link"],
+        help_text="The longer description on the product's own page.",
     )
+    # Up to three option names (Size, Colour); each variant gives a value for each named one.
+    option_1 = models.CharField(max_length=30, blank=True, help_text="e.g. Size")
+    option_2 = models.CharField(max_length=30, blank=True, help_text="e.g. Colour")
+    option_3 = models.CharField(max_length=30, blank=True)
     # How GST sees it: the price above includes gst_rate %. A variant may carry its own
     # (store.gst.invoices.gst_class_of asks the line's variant before its product).
     hsn_code = models.CharField(
@@ -85,21 +98,27 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        # Stock moves only by explicit UPDATEs (a sale, an editor's adjustment): a form or
-        # revision loaded before a sale must not put the sold units back when saved.
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "stock"
-            ]
+        if not self.slug:
+            self.slug = unique_slug(self.name, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
     def with_content_json(self, content):
         """A revision's content, with today's stock: revisions never bring back old counts."""
         product = super().with_content_json(content)
-        product.stock = self.stock
+        on_hand = dict(ProductVariant.objects.filter(product_id=self.pk).values_list("id", "stock"))
+        for variant in product.variants.all():
+            if variant.pk in on_hand:
+                variant.stock = on_hand[variant.pk]
         return product
+
+    @property
+    def option_names(self) -> list[str]:
+        """The options' names in order (the editor fills them from the first, without gaps)."""
+        return [name for name in (self.option_1, self.option_2, self.option_3) if name]
+
+    @property
+    def has_options(self) -> bool:
+        return any(self.option_names)
 
     @property
     def gst_class(self) -> GSTClass:
@@ -109,5 +128,31 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, models.Model):
     def display_price(self) -> str:
         return money.format_amount(self.price, settings.STORE_CURRENCY)
 
+    @property
+    def preview_modes(self):
+        return [("", "Product page"), ("card", "Shop card")]
+
     def get_preview_template(self, request, mode_name):
-        return "store/product_preview.html"
+        return "store/product_preview.html" if mode_name == "card" else "store/product_page.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        if mode_name == "card":
+            return context
+        from home.product_pages import preview_context  # the page's module imports this one
+
+        return {**context, **preview_context(request, self)}
+
+
+def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
+    """ "t-shirt", or "t-shirt-2" when another product has it already."""
+    base = slugify(name)[:90] or "product"
+    taken = set(
+        Product.objects.exclude(pk=exclude_pk)
+        .filter(slug__startswith=base)
+        .values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}-{number}", number + 1
+    return slug

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from store import money, places
 from store.models.catalogue import Product
+from store.models.variants import ProductVariant, line_name
 
 
 def new_status_token() -> str:
@@ -424,7 +425,14 @@ class OrderLine(models.Model):
     product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The variant bought (its stock holds and moves), and what it was called at purchase.
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     product_name = models.CharField(max_length=100)
+    variant_name = models.CharField(max_length=160, blank=True)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    option_values = models.JSONField(default=dict, blank=True)
     unit_amount = models.PositiveIntegerField(help_text="In the currency's minor unit.")
     quantity = models.PositiveSmallIntegerField()
 
@@ -432,7 +440,12 @@ class OrderLine(models.Model):
         ordering = ["pk"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_name}"
+        return f"{self.quantity} × {self.name}"
+
+    @property
+    def name(self) -> str:
+        """ "T-Shirt — M / Blue" as it was at purchase; "Cap" for a product without options."""
+        return line_name(self.product_name, self.variant_name)
 
     @property
     def amount(self) -> int:

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from store import stock, transitions
-from store.models import Order, OrderLine, Product
+from store.models import Order, OrderLine, Product, ProductVariant
 from store.payments.outcomes import (
     AlreadyPaid,
     CheckoutInProgress,
@@ -48,8 +48,12 @@ SESSION_POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class CheckoutLine:
-    product: Product
+    variant: ProductVariant
     quantity: int
+
+    @property
+    def product(self) -> Product:
+        return self.variant.product
 
 
 def _started_checkout(
@@ -144,13 +148,13 @@ def _new_order(
     try:
         with transaction.atomic():
             # Raises SoldOut, creating nothing; else the units are held by the new order.
-            stock.hold({line.product: line.quantity for line in lines})
+            stock.hold({line.variant: line.quantity for line in lines})
             order = Order.objects.create(
                 checkout_key=key,
                 browser_token=browser_token,
                 currency=settings.STORE_CURRENCY,
                 # Prices come from the database rows, never from the request.
-                amount_total=sum(line.product.price * line.quantity for line in lines),
+                amount_total=sum(line.variant.unit_price * line.quantity for line in lines),
                 # The hold and the Checkout Session end at the same moment.
                 checkout_expires_at=session_expiry(),
             )
@@ -158,8 +162,12 @@ def _new_order(
                 OrderLine(
                     order=order,
                     product=line.product,
+                    variant=line.variant,
                     product_name=line.product.name,
-                    unit_amount=line.product.price,
+                    variant_name=line.variant.name,
+                    sku=line.variant.sku,
+                    option_values=line.variant.options,
+                    unit_amount=line.variant.unit_price,
                     quantity=line.quantity,
                 )
                 for line in lines
@@ -171,7 +179,7 @@ def _new_order(
 
 
 def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutLine]) -> str:
-    basket = ",".join(f"{line.product.pk}x{line.quantity}" for line in lines)
+    basket = ",".join(f"{line.variant.pk}x{line.quantity}" for line in lines)
     return hashlib.sha256(f"{browser_token}|{form_token}|{basket}".encode()).hexdigest()
 
 
@@ -185,7 +193,7 @@ def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> 
                 "price_data": {
                     "currency": order.currency,
                     "unit_amount": line.unit_amount,
-                    "product_data": {"name": line.product_name},
+                    "product_data": {"name": line.name},
                 },
             }
             for line in lines

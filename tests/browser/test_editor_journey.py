@@ -64,7 +64,7 @@ def test_an_editor_prices_reorders_and_illustrates_products(
 
     # Upload a photo through the image chooser and publish it.
     open_product(admin, "Cap")
-    admin.get_by_role("button", name="Choose an image").click()
+    admin.locator("#id_image-chooser").get_by_role("button", name="Choose an image").click()
     chooser = admin.get_by_role("dialog")
     chooser.get_by_role("tab", name="Upload").click()
     chooser.get_by_label("File").set_input_files(

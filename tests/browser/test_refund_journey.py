@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from store.models import Order
 from tests.browser.admin import sign_in
 from tests.browser.conftest import axe_violations
+from tests.conftest import quantity_field
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,7 +27,7 @@ def cashier(django_user_model):
 
 
 def test_staff_refund_part_of_an_order(page, live_server, cashier, client, products, stripe_sim):
-    client.post("/checkout/", {f"quantity_{products[1].pk}": "1"})
+    client.post("/checkout/", {quantity_field(products[1]): "1"})
     order = Order.objects.get()
     stripe_sim.pay(order.stripe_session_id)
     client.get("/checkout/success/", {"session_id": order.stripe_session_id})

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from store.gst import documents, pdf
 from store.models import Order, Product
 from tests.browser.shop import check_out, expect_back_on_the_shop, my_orders, pay
-from tests.conftest import behind_the_shops_back
+from tests.conftest import behind_the_shops_back, give_sizes, set_stock
 from tests.gst_support import paid_order, register_for_gst
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -44,8 +44,8 @@ def save(page: Page, name: str, *, full_page: bool = True) -> None:
 
 
 def test_screenshots(page, shop_server, stripe_sim, django_user_model, products):
-    Product.objects.filter(name="T-Shirt").update(stock=4)
-    Product.objects.filter(name="Shoes").update(stock=0)
+    set_stock("T-Shirt", 4)
+    set_stock("Shoes", 0)
     behind_the_shops_back()
     page.goto(f"{shop_server.url}/")
     expect(page.locator("li.product")).to_have_count(3)
@@ -106,3 +106,16 @@ def test_invoice_screenshot(products, tmp_path):
         ],
         check=True,
     )
+
+
+def test_product_page_screenshot(page, shop_server, products):
+    """The README's product page: a T-shirt in sizes, one sold out, one nearly."""
+    shirt = Product.objects.get(name="T-Shirt")
+    Product.objects.filter(pk=shirt.pk).update(
+        body="<p>Soft combed cotton, cut straight. Machine wash cold.</p>"
+    )
+    give_sizes(shirt, {"S": 0, "M": 2, "L": 12, "XL": None})
+    behind_the_shops_back()
+    page.goto(f"{shop_server.url}/products/t-shirt/")
+    expect(page.get_by_role("heading", name="T-Shirt", level=1)).to_be_visible()
+    save(page, "product-page.png")

@@ -1,0 +1,16 @@
+"""Stock now lives on the variants (0021 moved it there)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("store", "0021_every_product_gets_its_variant"),
+    ]
+
+    operations = [
+        migrations.RemoveField(
+            model_name="product",
+            name="stock",
+        ),
+    ]

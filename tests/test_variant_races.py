@@ -1,0 +1,60 @@
+"""Stock per size under real concurrency: four gunicorn workers on PostgreSQL, twenty shoppers
+at once for the last three units of one size, while another size stays on sale."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from bs4 import BeautifulSoup
+
+from store import stock
+from store.models import Order, Product, ProductVariant
+from tests.conftest import give_sizes, requires_postgres
+from tests.servers import gunicorn_shop
+from tests.shopping import Shopper
+from tests.test_concurrency import race
+from tests.test_stock_races import slow_order_inserts  # noqa: F401 (a fixture)
+
+pytestmark = [
+    requires_postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+MEDIUM, LARGE = "T-Shirt — M", "T-Shirt — L"
+
+
+def on_hand_and_left(size: str) -> tuple[int, int]:
+    variant = stock.with_held_units(
+        ProductVariant.objects.filter(product__name="T-Shirt", value_1=size)
+    ).get()
+    return variant.stock, variant.stock - variant.held_units
+
+
+def test_twenty_shoppers_race_for_the_last_three_of_one_size(
+    products,
+    stripe_sim,
+    slow_order_inserts,  # noqa: F811 (the fixture imported above)
+):
+    give_sizes(Product.objects.get(name="T-Shirt"), {"M": 3, "L": 5})
+    with gunicorn_shop(workers=4, env={"STRIPE_API_BASE": stripe_sim.api_base}) as base_url:
+        shoppers = [Shopper(base_url) for _ in range(20)]
+        forms = [shopper.checkout_form() for shopper in shoppers]
+
+        responses = race(20, lambda i: shoppers[i].submit(forms[i], **{MEDIUM: 1}))
+
+        assert not [r for r in responses if isinstance(r, Exception)], responses
+        assert Counter(r.status_code for r in responses) == {303: 3, 409: 17}
+        for refused in (r for r in responses if r.status_code == 409):
+            page = BeautifulSoup(refused.text, "html.parser")
+            said = " ".join(node.text for node in page.select("[role=alert], .field-error"))
+            assert f"Sorry, {MEDIUM}" in said and "sold out" in said
+        assert len(stripe_sim.sessions) == 3
+        assert on_hand_and_left("M") == (3, 0)
+        # The other size was neither held nor locked out: a turned-away shopper buys one.
+        assert on_hand_and_left("L") == (5, 5)
+        late = next(i for i, r in enumerate(responses) if r.status_code == 409)
+        assert shoppers[late].checkout(**{LARGE: 2}).status_code == 303
+        assert on_hand_and_left("L") == (5, 3)
+
+    assert Order.objects.filter(lines__variant__value_1="M").count() == 3
