@@ -12,9 +12,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from store import emails, stock
+from store import emails, refund_restock, stock
 from store.gst import documents
-from store.models import Order, OrderEmail, Product, ProductVariant
+from store.models import Order, OrderEmail, Product, ProductVariant, Refund
 from tests.conftest import give_sizes
 from tests.gst_support import register_for_gst
 from tests.shopping import my_orders
@@ -166,3 +166,28 @@ def test_the_tax_invoice_names_the_size_and_keeps_the_products_rate(client, size
     line = invoice.lines.get()
     assert (line.description, line.hsn_code) == ("T-Shirt — L", sizes["L"].product.hsn_code)
     assert (line.amount, line.rate) == (55000, sizes["L"].product.gst_rate)
+
+
+def test_a_refund_with_restock_puts_each_size_back(client, sizes, stripe_sim):
+    client.post("/checkout/", form_for(shop(client), **{"T-Shirt — M": 1, "T-Shirt — L": 2}))
+    order = Order.objects.get()
+    stripe_sim.pay(order.stripe_session_id)
+    client.get("/checkout/success/", {"session_id": order.stripe_session_id})
+    assert shirts_on_hand() == {"S": None, "M": 4, "L": 0}
+    refund = Refund.objects.create(
+        order=order,
+        amount=order.amount_total,
+        currency="inr",
+        status=Refund.Status.SUCCEEDED,
+        restock=True,
+    )
+
+    assert refund_restock.restock_once(refund)
+
+    assert shirts_on_hand() == {"S": None, "M": 5, "L": 2}
+
+
+def shirts_on_hand() -> dict[str, int | None]:
+    return dict(
+        ProductVariant.objects.filter(product__name="T-Shirt").values_list("value_1", "stock")
+    )
