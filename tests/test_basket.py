@@ -8,8 +8,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from home import shop_page
-from store.models import Order, Product
-from tests.conftest import behind_the_shops_back
+from store.models import Order
+from tests.conftest import behind_the_shops_back, set_stock
 from tests.shopping import DECLINED_CARD, Shopper, messages
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -130,7 +130,7 @@ def test_stripe_down_keeps_the_basket_and_says_so(shopper, stripe_sim):
 def test_a_product_sold_out_since_leaves_the_basket_and_its_total(shopper):
     to_stripe = shopper.checkout(T_Shirt=1, Cap=2)
     shopper.follow_to_shop(shopper.cancel_on_stripe(to_stripe.headers["Location"]))
-    Product.objects.filter(name="Cap").update(stock=0)
+    set_stock("Cap", 0)
     behind_the_shops_back()
 
     page = shopper.shop()
