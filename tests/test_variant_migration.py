@@ -12,8 +12,8 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-BEFORE = [("store", "0019_refund_restock")]
-AFTER = [("store", "0022_stock_counted_per_variant")]
+BEFORE = [("store", "0020_checkout_started_at")]
+AFTER = [("store", "0023_stock_counted_per_variant")]
 
 
 def migrate(targets):

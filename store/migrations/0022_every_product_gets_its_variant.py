@@ -24,7 +24,7 @@ def put_stock_back_on_products(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("store", "0020_product_variants"),
+        ("store", "0021_product_variants"),
     ]
 
     operations = [

@@ -1,11 +1,11 @@
-"""Stock now lives on the variants (0021 moved it there)."""
+"""Stock now lives on the variants (0022 moved it there)."""
 
 from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("store", "0021_every_product_gets_its_variant"),
+        ("store", "0022_every_product_gets_its_variant"),
     ]
 
     operations = [
