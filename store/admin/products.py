@@ -15,7 +15,6 @@ from wagtail.admin.panels import (
 from wagtail.admin.ui.tables import Column, LiveStatusTagColumn, UpdatedAtColumn
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from store import stock
 from store.admin.forms import ProductForm, VariantForm
 from store.models import Order, OrderLine, Product
 
@@ -45,7 +44,7 @@ def with_stock_totals(products: QuerySet[Product]) -> QuerySet[Product]:
         OrderLine.objects.filter(
             variant__product=OuterRef("pk"),
             variant__stock__isnull=False,
-            order__in=Order.objects.filter(stock.holding()),
+            order__in=Order.objects.holding(),
         )
         .values("variant__product")
         .annotate(total=Sum("quantity"))
