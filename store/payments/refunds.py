@@ -31,7 +31,7 @@ from datetime import timedelta
 import stripe
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from store import money, transitions
@@ -98,7 +98,7 @@ def refund_order(
     )
     if not new and not refund.awaiting_stripe:
         return refund, False
-    if not new and _being_asked(refund):
+    if not new and not _claim_another_ask(refund):
         raise RefundNotKnownYet(refund, "Stripe is still being asked for this refund.")
     _settle(_ask_stripe(refund))
     refund.refresh_from_db()
@@ -131,6 +131,9 @@ def _requested_refund(
             created_by=user,
             form_token=form_token,
             restock=restock,  # applied once it succeeds (store.refund_restock)
+            # Marked as being asked from the start: a double click arriving before the call
+            # finds it so and waits for the answer instead of asking too.
+            stripe_asked_at=timezone.now(),
         ), True
 
 
@@ -154,19 +157,26 @@ def _checked_amount(order: Order, amount: int | None, outstanding_when_shown: in
     return amount
 
 
-def _being_asked(refund: Refund) -> bool:
-    """Whether a request for this refund may still be waiting for Stripe's answer."""
-    asked = refund.stripe_asked_at
-    return asked is not None and asked > timezone.now() - longest_stripe_call()
+def _claim_another_ask(refund: Refund) -> bool:
+    """Whether this request may ask Stripe again for an awaiting refund (same key).
+
+    A conditional UPDATE: of two requests that find the last ask over, one claims it.
+    """
+    now = timezone.now()
+    over = Q(stripe_asked_at__isnull=True) | Q(stripe_asked_at__lte=now - longest_stripe_call())
+    claimed = Refund.objects.filter(over, pk=refund.pk).update(stripe_asked_at=now)
+    return claimed == 1
 
 
 def _ask_stripe(refund: Refund):
     """Ask Stripe to make the refund (no transaction open); Stripe's refund object.
 
+    The caller has marked the row as being asked (``stripe_asked_at``), when it was
+    created or by ``_claim_another_ask``.
+
     Raises RefundFailed when Stripe refused (the row is deleted: nothing was
     made) and RefundNotKnownYet when the answer is unknown (the row stays).
     """
-    Refund.objects.filter(pk=refund.pk).update(stripe_asked_at=timezone.now())
     order = refund.order
     try:
         return stripe_client().v1.refunds.create(
@@ -265,7 +275,7 @@ def _ask_again_for_unanswered() -> int:
     ).select_related("order")
     changed = 0
     for refund in stale:
-        if _being_asked(refund):
+        if not _claim_another_ask(refund):
             continue
         try:
             changed += _settle(_ask_stripe(refund)) is Outcome.REFUND_RECORDED
