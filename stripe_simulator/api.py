@@ -173,7 +173,7 @@ class Api:
                     self.idempotency.release(scope, entry)
         headers = (("Stripe-Should-Retry", "false"),) if scope and outcome.status >= 500 else ()
         attempt = (method, path, key or repr(sorted(params.items())))
-        drop = self._faults.take_drop(attempt)
+        drop = self._faults.take_drop(attempt, endpoint_of(method, path))
         return ApiResponse(outcome.status, outcome.body, call.id, headers, drop=drop)
 
     def _route(self, method: str, path: str) -> Callable[[dict[str, Any], Call], Execute]:

@@ -20,7 +20,8 @@ class Faults:
             self.delay_seconds = 0.0
             self._failure: SimulatorApiError | None = None
             self._failures_left = 0
-            self._drops_left = 0
+            # Answers to lose, per endpoint ("POST /v1/refunds"), None for any endpoint.
+            self._drops: dict[str | None, int] = {}
             self._lossy = False
             self._answered: set[tuple] = set()
             # Per endpoint ("POST /v1/refunds"), how long each of its next calls hangs.
@@ -38,20 +39,21 @@ class Faults:
             self._failures_left -= 1
             return self._failure
 
-    def drop_next_response(self, count: int) -> None:
+    def drop_next_response(self, count: int, endpoint: str | None = None) -> None:
         with self._lock:
-            self._drops_left = count
+            self._drops[endpoint] = count
 
     def lose_first_answers(self) -> None:
         with self._lock:
             self._lossy = True
 
-    def take_drop(self, request: tuple) -> bool:
+    def take_drop(self, request: tuple, endpoint: str) -> bool:
         """Whether to lose this answer: a dropped one is due, or it is a first attempt."""
         with self._lock:
-            if self._drops_left > 0:
-                self._drops_left -= 1
-                return True
+            for due in (endpoint, None):
+                if self._drops.get(due, 0) > 0:
+                    self._drops[due] -= 1
+                    return True
             if self._lossy and request not in self._answered:
                 self._answered.add(request)
                 return True

@@ -54,9 +54,12 @@ class TestKnobs:
         """
         self._faults.fail_next(status, error_type, message, count)
 
-    def drop_next_response(self, count: int = 1) -> None:
-        """Execute the next ``count`` API requests, then close the connection without answering."""
-        self._faults.drop_next_response(count)
+    def drop_next_response(self, count: int = 1, endpoint: str | None = None) -> None:
+        """Execute the next ``count`` API requests (of ``endpoint`` only, e.g.
+        ``"POST /v1/refunds"``, when given), then close the connection without answering."""
+        if endpoint is not None and endpoint not in ENDPOINTS:
+            raise ValueError(f"No such endpoint: {endpoint!r}; one of {sorted(ENDPOINTS)}")
+        self._faults.drop_next_response(count, endpoint)
 
     def hang_next(self, endpoint: str, seconds: float, count: int = 1) -> None:
         """The next ``count`` calls of ``endpoint`` (``"POST /v1/refunds"``, ids as ``{id}``)

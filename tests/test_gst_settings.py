@@ -9,6 +9,7 @@ from wagtail.models import Site
 
 from store.models import GSTSettings, Product
 from tests.gst_support import SELLER_GSTIN
+from tests.test_product_admin import product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,8 @@ def test_an_unregistered_shop_leaves_the_gstin_empty(admin_client, settings_url)
 def test_editors_set_a_products_hsn_code_and_rate(admin_client, products):
     shoes = products[1]
     url = f"/admin/snippets/store/product/edit/{shoes.pk}/"
-    form = {"name": "Shoes", "slug": "shoes", "price": "1,200", "action-publish": "publish"}
+    form = product_form(shoes, name="Shoes", slug="shoes", price="1,200")
+    form["action-publish"] = "publish"
 
     refused = admin_client.post(url, form | {"hsn_code": "64X4", "gst_rate": "18"})
     assert "An HSN code has 4, 6 or 8 digits." in " ".join(errors(refused))
