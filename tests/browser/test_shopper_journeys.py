@@ -115,8 +115,9 @@ def test_cancel_on_the_payment_page_says_nothing_was_charged(shop, shop_server, 
 
 
 def test_double_clicking_checkout_makes_one_order(shop, shop_server, stripe_sim):
-    # Stripe answering slowly keeps the first submission in flight when the second click comes.
-    stripe_sim.delay_seconds = 0.5
+    # Stripe answering slowly keeps the first submission in flight when the second click comes;
+    # well within checkout.SESSION_WAIT, which the second request waits for the first's session.
+    stripe_sim.delay_seconds = 0.25
     choose(shop, {"Cap": 2})
     button = checkout_button(shop).bounding_box()
     x, y = button["x"] + button["width"] / 2, button["y"] + button["height"] / 2
