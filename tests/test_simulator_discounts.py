@@ -355,3 +355,22 @@ def test_a_session_without_allow_promotion_codes_has_no_code_box(sdk):
     _, _, html = browse(session.url)
 
     assert soup(html).select_one('input[name="promotion_code"]') is None
+
+
+def test_the_dashboard_lists_codes_with_their_terms_and_uses(sim, sdk):
+    minimum = {"minimum_amount": 50000, "minimum_amount_currency": "inr"}
+    percent_code(sdk, max_redemptions=5, restrictions=minimum)
+    flat_code(sdk)
+    session = sdk.v1.checkout.sessions.create(params=session_params(allow_promotion_codes=True))
+    sim.pay(session.id, promotion_code="DIWALI10")
+
+    _, _, html = browse(f"{sim.api_base}/dashboard")
+
+    rows = [
+        [cell.text for cell in row.select("td")]
+        for row in soup(html).select("table")[1].select("tbody tr")
+    ]
+    assert rows == [
+        ["FLAT100", "₹100.00 off", "yes", "0", ""],
+        ["DIWALI10", "10 % off, orders from ₹500.00", "yes", "1 of 5", ""],
+    ]
