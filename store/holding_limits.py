@@ -40,16 +40,27 @@ class TooManyHeld(Exception):
     """The checkout would take the browser's or the address's held units over the cap;
     nothing was created."""
 
-    def __init__(self, *, held: int, limit: int, whose: str, minutes_left: int):
+    def __init__(self, *, held: int, limit: int, whose: str, minutes_left: int | None):
         self.held, self.limit = held, limit
-        units = ngettext("%(n)d item", "%(n)d items", held) % {"n": held}
-        wait = ngettext("%(n)d minute", "%(n)d minutes", minutes_left) % {"n": minutes_left}
-        super().__init__(
-            f"You already have {units} waiting in unpaid checkouts, and {whose} can hold at "
-            f"most {limit} at once, so this checkout was not started and nothing was charged. "
-            "Finish paying for or cancel your other checkout, then try again; an unpaid "
-            f"checkout also lets its items go by itself within {wait}."
-        )
+        not_started = "so this checkout was not started and nothing was charged."
+        if not held:
+            message = (
+                f"One checkout can hold at most {limit} items, as {whose} can, {not_started} "
+                "Please choose fewer."
+            )
+        else:
+            units = ngettext("%(n)d item", "%(n)d items", held) % {"n": held}
+            message = (
+                f"You already have {units} waiting in unpaid checkouts, and {whose} can hold "
+                f"at most {limit} at once, {not_started} "
+                "Finish paying for or cancel your other checkout, then try again"
+            )
+            if minutes_left is None:
+                message += "."
+            else:
+                wait = ngettext("%(n)d minute", "%(n)d minutes", minutes_left) % {"n": minutes_left}
+                message += f"; an unpaid checkout also lets its items go by itself within {wait}."
+        super().__init__(message)
 
 
 def check(holder: Holder, basket: Mapping[ProductVariant, int]) -> None:
@@ -96,11 +107,12 @@ def _units_held(orders) -> int:
     return lines.aggregate(units=Sum("quantity"))["units"] or 0
 
 
-def _minutes_left(orders) -> int:
-    """Minutes until the first of these holds ends by itself (its Checkout Session expires)."""
+def _minutes_left(orders) -> int | None:
+    """Minutes until the first of these holds ends by itself (its Checkout Session expires);
+    None when only bank payments still settling hold (they end when the bank answers)."""
     first = orders.filter(payment_processing=False).aggregate(first=Min("checkout_expires_at"))
     if first["first"] is None:
-        return settings.STORE_CHECKOUT_EXPIRES_MINUTES
+        return None
     return max(math.ceil((first["first"] - timezone.now()).total_seconds() / 60), 1)
 
 

@@ -7,6 +7,7 @@ only held say so instead of "Sold out".
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -71,6 +72,11 @@ def test_one_browser_cannot_hold_more_than_its_cap_across_checkouts(
     said = form_errors(refused(client, response))
     assert "You already have 3 items waiting in unpaid checkouts" in said
     assert "this browser can hold at most 5 at once" in said and FINISH_OR_CANCEL in said
+    # Stripe's shortest session, 30 minutes, and a margin for its clock.
+    assert re.search(r"lets its items go by itself within 3[12] minutes\.", said)
+    on_its_page = client.post("/products/cap/", {"quantity": "3"}, REMOTE_ADDR="203.0.113.7")
+    assert on_its_page.status_code == 409
+    assert "this browser can hold at most 5 at once" in form_errors(on_its_page)
     assert Order.objects.count() == 1 and len(stripe_sim.sessions) == 1
     assert started(check_out(client, {"Cap": 2}))  # up to the cap
     # Cancelling one checkout lets its units go at once: the browser may hold them again.
@@ -84,7 +90,8 @@ def test_one_checkout_alone_cannot_hold_more_than_the_browsers_cap(
 ):
     settings.STORE_MAX_HELD_UNITS_PER_BROWSER = 5
     response = check_out(client, {"T-Shirt": 3, "Cap": 3})
-    assert "this browser can hold at most 5 at once" in form_errors(refused(client, response))
+    said = form_errors(refused(client, response))
+    assert "One checkout can hold at most 5 items, as this browser can" in said
     assert not Order.objects.exists() and stripe_sim.requests == []
 
 
@@ -102,7 +109,9 @@ def test_fresh_cookies_from_one_ipv6_network_cannot_exceed_the_address_cap(
 
     shoppers = [Client() for _ in network]  # each with fresh cookies
 
-    responses = [check_out(c, {"Cap": 2}, address=a) for c, a in zip(shoppers, network)]
+    responses = [
+        check_out(c, {"Cap": 2}, address=a) for c, a in zip(shoppers, network, strict=True)
+    ]
 
     assert [started(r) for r in responses] == [True, True, True, False]
     said = form_errors(refused(shoppers[-1], responses[-1]))
@@ -115,9 +124,7 @@ def test_fresh_cookies_from_one_ipv6_network_cannot_exceed_the_address_cap(
 # --- The editor's per-order cap -------------------------------------------------------------
 
 
-def test_the_editors_per_order_cap_is_enforced_on_the_server(
-    admin_client, counted, stripe_sim
-):
+def test_the_editors_per_order_cap_is_enforced_on_the_server(admin_client, counted, stripe_sim):
     cap = variant("Cap")
     published = {"max_per_order": "3", "action-publish": "action-publish"}
     assert edit(admin_client, cap, **published).status_code == 302
@@ -176,9 +183,10 @@ def test_units_only_held_say_so_and_sold_out_comes_after_the_sale(
 
 @requires_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("slow_order_inserts")
 @pytest.mark.parametrize("same", ["browser", "address"])
 def test_two_checkouts_racing_from_one_holder_cannot_both_pass_its_cap(
-    products, stripe_sim, settings, slow_order_inserts, same  # noqa: F811
+    products, stripe_sim, settings, same
 ):
     """Each checkout alone is within the cap; together they are over it. The slow insert
     widens the gap between counting and holding: both would pass without the lock."""
