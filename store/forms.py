@@ -20,8 +20,8 @@ QUANTITY_PREFIX = "quantity_"
 # Posted by the browser besides the quantities; anything else is refused.
 ALLOWED_EXTRA_FIELDS = {"csrfmiddlewaretoken", "form_token"}
 HELD_MESSAGE = (
-    "Sorry, every {name} left is in another shopper's checkout right now. "
-    "Any that are not paid for come back soon: please try again later."
+    "Sorry, {name} is all held in other shoppers' checkouts right now. "
+    "Any not paid for come back soon: please try again later."
 )
 OUT_OF_DATE = (
     "This page was out of date, so nothing was ordered. "
