@@ -126,6 +126,8 @@ def test_fresh_cookies_from_one_ipv6_network_cannot_exceed_the_address_cap(
 
 def test_the_editors_per_order_cap_is_enforced_on_the_server(admin_client, counted, stripe_sim):
     cap = variant("Cap")
+    editor = admin_client.get(f"/admin/snippets/store/product/edit/{cap.product_id}/")
+    assert 'name="max_per_order"' in editor.content.decode()
     published = {"max_per_order": "3", "action-publish": "action-publish"}
     assert edit(admin_client, cap, **published).status_code == 302
     assert Product.objects.get(name="Cap").max_per_order == 3

@@ -17,7 +17,7 @@ from tests.conftest import set_stock
 from tests.test_webhooks import deliver, event_for
 
 HELD_BADGE = "{} held in other checkouts, back soon if unpaid"
-SOLD_OUT_MESSAGE = "sold out while you were choosing, so nothing was ordered or charged"
+HELD_MESSAGE = "ran short while you were choosing: the rest is held in other shoppers' checkouts"
 
 
 @pytest.fixture
@@ -126,8 +126,22 @@ def test_a_checkout_that_lost_the_race_creates_nothing_and_asks_stripe_nothing(
     response = check_out(client, shirt, 1)
 
     response = refused(client, response)
-    assert f"Sorry, T-Shirt {SOLD_OUT_MESSAGE}" in form_errors(response)
+    assert f"Sorry, T-Shirt {HELD_MESSAGE}" in form_errors(response)
     assert Order.objects.count() == 1 and len(stripe_sim.sessions) == 1
+
+
+def test_a_checkout_that_lost_the_race_to_a_sale_is_told_it_sold_out(
+    client, shirt, stripe_sim, monkeypatch
+):
+    # The page was rendered when units were left; they have been sold since.
+    ProductVariant.objects.filter(pk=shirt.pk).update(stock=0)
+    monkeypatch.setattr(stock, "available", lambda product: 10)
+
+    response = check_out(client, shirt, 1)
+
+    said = form_errors(refused(client, response))
+    assert "Sorry, T-Shirt sold out while you were choosing. Nothing was ordered" in said
+    assert not Order.objects.exists() and stripe_sim.requests == []
 
 
 def test_the_hold_ends_when_the_checkout_session_does(client, shirt, stripe_sim):
