@@ -161,7 +161,7 @@ def _structured_data(
             "price": str(money.to_major(variant.unit_price, currency)),
             "priceCurrency": currency,
             "availability": "https://schema.org/"
-            + ("OutOfStock" if form.availability[pk].sold_out else "InStock"),
+            + ("OutOfStock" if form.availability[pk].unavailable else "InStock"),
             **({"name": variant.name} if variant.name else {}),
             **({"sku": variant.sku} if variant.sku else {}),
         }

@@ -26,6 +26,15 @@ def check_store_settings(app_configs, **kwargs):
                 id="store.E001",
             )
         )
+    for name in ("STORE_MAX_HELD_UNITS_PER_BROWSER", "STORE_MAX_HELD_UNITS_PER_ADDRESS"):
+        if getattr(settings, name) < 1:
+            problems.append(
+                Error(
+                    f"{name} must be at least 1.",
+                    hint="It caps units held in unpaid checkouts; 0 would refuse every one.",
+                    id="store.E005",
+                )
+            )
     if not currencies.is_supported(settings.STORE_CURRENCY):
         problems.append(
             Error(

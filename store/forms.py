@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django import forms
 from django.conf import settings
@@ -14,12 +14,15 @@ from django.forms.utils import ErrorDict, ErrorList
 from store import money, stock
 from store.models import Product, ProductVariant
 
-MAX_QUANTITY = 10
 # Stripe takes at most 100 line items in a payment-mode Checkout Session.
 MAX_LINES = 100
 QUANTITY_PREFIX = "quantity_"
 # Posted by the browser besides the quantities; anything else is refused.
 ALLOWED_EXTRA_FIELDS = {"csrfmiddlewaretoken", "form_token"}
+HELD_MESSAGE = (
+    "Sorry, {name} is all held in other shoppers' checkouts right now. "
+    "Any not paid for come back soon: please try again later."
+)
 OUT_OF_DATE = (
     "This page was out of date, so nothing was ordered. "
     "Check your quantities and press Checkout again."
@@ -36,13 +39,40 @@ def products_for_sale() -> list[Product]:
 
 @dataclass(frozen=True)
 class Availability:
-    """What is left of one variant (None: not counted), as the pages show it."""
+    """What one variant has left, as the pages show it: ``available`` to buy now and
+    ``on_hand`` (None: not counted; the difference is held by live checkouts), and at
+    most ``per_order`` in one order."""
 
     available: int | None
+    on_hand: int | None
+    per_order: int
+
+    @classmethod
+    def of(cls, variant: ProductVariant) -> Availability:
+        """Needs ``held_units`` (``stock.counted``)."""
+        return cls(stock.available(variant), variant.stock, variant.product.max_per_order)
+
+    @property
+    def unavailable(self) -> bool:
+        """Nothing can be bought now: sold out, or all held by checkouts."""
+        return self.available == 0
 
     @property
     def sold_out(self) -> bool:
-        return self.available == 0
+        """None left at all: "Sold out" (units only held may be back when a checkout ends)."""
+        return self.on_hand is not None and self.on_hand <= 0
+
+    @property
+    def all_held(self) -> bool:
+        """Nothing to buy now, but only because live checkouts hold what is left."""
+        return self.unavailable and not self.sold_out
+
+    @property
+    def held(self) -> int:
+        """Units on hand that live checkouts hold (back if they end unpaid)."""
+        if self.on_hand is None or self.available is None:
+            return 0
+        return max(self.on_hand - self.available, 0)
 
     @property
     def few_left(self) -> bool:
@@ -50,7 +80,7 @@ class Availability:
 
     @property
     def max_quantity(self) -> int:
-        return MAX_QUANTITY if self.available is None else min(MAX_QUANTITY, self.available)
+        return self.per_order if self.available is None else min(self.per_order, self.available)
 
 
 @dataclass(frozen=True)
@@ -69,15 +99,23 @@ class ProductChoice:
     variants: list[VariantChoice]
 
     @property
+    def unavailable(self) -> bool:
+        return all(choice.unavailable for choice in self.variants)
+
+    @property
     def sold_out(self) -> bool:
         return all(choice.sold_out for choice in self.variants)
+
+    @property
+    def all_held(self) -> bool:
+        return self.unavailable and not self.sold_out
 
     @property
     def only(self) -> VariantChoice | None:
         """The product's only variant, when it has no options to choose from."""
         return None if self.product.has_options else self.variants[0]
 
-    # The product card's "Sold out" / "Only N left" for a product without options.
+    # The product card's "Sold out" / "held" / "Only N left" for a product without options.
     @property
     def few_left(self) -> bool:
         return self.only is not None and self.only.few_left
@@ -86,23 +124,30 @@ class ProductChoice:
     def available(self) -> int | None:
         return self.only.available if self.only else None
 
+    @property
+    def held(self) -> int:
+        return self.only.held if self.only else 0
 
-def quantity_field(variant: ProductVariant, left: int | None) -> forms.IntegerField:
-    """A quantity of ``variant`` from 0 to what is left (at most MAX_QUANTITY)."""
+
+def quantity_field(variant: ProductVariant, left: Availability) -> forms.IntegerField:
+    """A quantity of ``variant`` from 0 to what is left, at most its product's per-order cap."""
     name = variant.display_name
-    too_many = f"You can buy at most {MAX_QUANTITY} of {name} at once."
-    if left == 0:
+    per_order = left.per_order
+    too_many = f"You can buy at most {per_order} of {name} at once."
+    if left.sold_out:
         too_many = f"Sorry, {name} is sold out."
-    elif left is not None and left < MAX_QUANTITY:
-        too_many = f"Only {left} {name} left: choose at most {left}."
+    elif left.all_held:
+        too_many = HELD_MESSAGE.format(name=name)
+    elif left.available is not None and left.available < per_order:
+        too_many = f"Only {left.available} {name} left: choose at most {left.available}."
     return forms.IntegerField(
         label=name,
         min_value=0,
-        max_value=MAX_QUANTITY if left is None else min(MAX_QUANTITY, left),
+        max_value=left.max_quantity,
         initial=0,
         required=False,
         error_messages={
-            "invalid": f"Enter a whole number of {name} from 0 to {MAX_QUANTITY}.",
+            "invalid": f"Enter a whole number of {name} from 0 to {per_order}.",
             "min_value": f"The quantity of {name} cannot be negative.",
             "max_value": too_many,
         },
@@ -139,10 +184,10 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.products = list(products)
         self.variants = [variant for product in self.products for variant in product.variants.all()]
-        self.available = {variant.pk: stock.available(variant) for variant in self.variants}
+        self.availability = {variant.pk: Availability.of(variant) for variant in self.variants}
         for variant in self.variants:
             self.fields[self.field_name(variant)] = quantity_field(
-                variant, self.available[variant.pk]
+                variant, self.availability[variant.pk]
             )
 
     @classmethod
@@ -163,8 +208,9 @@ class CheckoutForm(forms.Form):
             product_id, _, variant_id = key.partition("/")
             pk = int(variant_id) if variant_id.isdigit() else only_variant.get(product_id)
             field = f"{QUANTITY_PREFIX}{pk}"
-            if field in form.fields and form.available[pk] != 0:
-                form.initial[field] = quantity
+            if field in form.fields and not form.availability[pk].unavailable:
+                # No more than may be bought now: the editor may have lowered the cap since.
+                form.initial[field] = min(quantity, form.availability[pk].max_quantity)
         return form
 
     @classmethod
@@ -212,7 +258,9 @@ class CheckoutForm(forms.Form):
                 product,
                 [
                     VariantChoice(
-                        self.available[variant.pk], variant, self[self.field_name(variant)]
+                        **asdict(self.availability[variant.pk]),
+                        variant=variant,
+                        field=self[self.field_name(variant)],
                     )
                     for variant in product.variants.all()
                 ],

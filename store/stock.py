@@ -31,9 +31,16 @@ class SoldOut(Exception):
     def __init__(self, variants: list[ProductVariant]):
         self.variants = variants
         names = get_text_list([variant.display_name for variant in variants], "and")
+        if all(variant.stock <= 0 for variant in variants):
+            message = f"Sorry, {names} sold out while you were choosing"
+        else:
+            # Some units are only held: "Sold out" is kept for stock that is gone.
+            message = (
+                f"Sorry, {names} ran short while you were choosing: the rest is held in other "
+                "shoppers' checkouts, and any not paid for come back soon"
+            )
         super().__init__(
-            f"Sorry, {names} sold out while you were choosing, so nothing was ordered or "
-            "charged. The page now shows what is left."
+            f"{message}. Nothing was ordered or charged; the page now shows what is left."
         )
 
 

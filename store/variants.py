@@ -10,6 +10,9 @@ from store import stock
 from store.forms import OUT_OF_DATE, Availability, check_total, quantity_field
 from store.models import Product, ProductVariant
 
+# A variant whose units are all in live checkouts, in its option's label.
+HELD_LABEL = "all in checkouts, back soon if unpaid"
+
 
 def for_sale(product: Product) -> list[ProductVariant]:
     """The product's variants in editor order, each with the units live checkouts hold."""
@@ -26,9 +29,9 @@ class VariantSelect(forms.Select):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         left = self.availability.get(str(value))
-        if left and left.sold_out:
+        if left and left.unavailable:
             option["attrs"]["disabled"] = True
-            option["label"] = f"{label} (sold out)"
+            option["label"] = f"{label} ({'sold out' if left.sold_out else HELD_LABEL})"
         elif left and left.few_left:
             option["label"] = f"{label} (only {left.available} left)"
         return option
@@ -49,11 +52,9 @@ class ProductPageForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.product = product
         self.variants = {str(variant.pk): variant for variant in variants}
-        self.availability = {
-            pk: Availability(stock.available(variant)) for pk, variant in self.variants.items()
-        }
+        self.availability = {pk: Availability.of(variant) for pk, variant in self.variants.items()}
         if product.has_options:
-            choosable = [pk for pk, left in self.availability.items() if not left.sold_out]
+            choosable = [pk for pk, left in self.availability.items() if not left.unavailable]
             self.fields["variant"] = forms.ChoiceField(
                 label=" / ".join(product.option_names),
                 choices=[(pk, variant.name) for pk, variant in self.variants.items()],
@@ -78,8 +79,15 @@ class ProductPageForm(forms.Form):
         return self.availability[str(self.only.pk)] if self.only else None
 
     @property
-    def sold_out(self) -> bool:
-        return all(left.sold_out for left in self.availability.values())
+    def unavailable(self) -> bool:
+        return all(left.unavailable for left in self.availability.values())
+
+    @property
+    def max_quantity(self) -> int:
+        """The quantity input's max: what is left of the only variant, else the per-order cap
+        (the chosen variant's stock is checked when the form is posted)."""
+        left = self.only_availability
+        return left.max_quantity if left else self.product.max_per_order
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -92,7 +100,7 @@ class ProductPageForm(forms.Form):
         if variant is None or quantity is None:
             return cleaned
         # The shop page's rules for a quantity of this variant, and its messages.
-        field = quantity_field(variant, stock.available(variant))
+        field = quantity_field(variant, self.availability[str(variant.pk)])
         try:
             field.clean(quantity)
         except forms.ValidationError as error:

@@ -24,7 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.models import Site
 
-from store import basket, payments, refused_checkout, shopper, stock, throttling
+from mysite.client_ip import client_network
+from store import basket, holding_limits, payments, refused_checkout, shopper, stock, throttling
 from store.forms import CheckoutForm, products_for_sale
 from store.gst.downloads import OrderDocumentView
 from store.models import Order
@@ -98,6 +99,7 @@ def start_checkout(
     basket.remember(request, form.cleaned_data["lines"])
     what_to_buy = {
         "browser_token": shopper.browser_token(request),
+        "client_network": client_network(request),
         "form_token": str(form.cleaned_data["form_token"]),
         "lines": [payments.CheckoutLine(*line) for line in form.cleaned_data["lines"]],
     }
@@ -123,6 +125,9 @@ def start_checkout(
         again.is_valid()
         again.add_error(None, str(sold_out))
         return show_again(request, again, 409)
+    except holding_limits.TooManyHeld as too_many:
+        form.add_error(None, str(too_many))
+        return show_again(request, form, 409)
     except payments.CheckoutInProgress:
         messages.info(request, CHECKOUT_IN_PROGRESS)
         return HttpResponseSeeOther(back_url)

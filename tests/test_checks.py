@@ -19,6 +19,14 @@ def test_an_expiry_stripe_would_refuse_is_an_error(settings, minutes):
     assert check_ids() == ["store.E001"]
 
 
+@pytest.mark.parametrize(
+    "name", ["STORE_MAX_HELD_UNITS_PER_BROWSER", "STORE_MAX_HELD_UNITS_PER_ADDRESS"]
+)
+def test_a_holding_cap_below_one_is_an_error(settings, name):
+    setattr(settings, name, 0)
+    assert check_ids() == ["store.E005"]
+
+
 @pytest.mark.parametrize("currency", ["rupees", "xyz", "xts", "usdt"])
 def test_a_currency_stripe_does_not_charge_in_is_an_error(settings, currency):
     settings.STORE_CURRENCY = currency

@@ -16,7 +16,8 @@ import pytest
 import requests
 from django.conf import settings
 
-from store.models import Order
+from store import stock
+from store.models import Order, ProductVariant
 from stripe_simulator import sign_payload
 from tests.servers import gunicorn_shop
 from tests.shopping import Shopper
@@ -74,6 +75,36 @@ def test_one_ipv6_network_taking_a_new_address_for_each_checkout(
         statuses = [checkout_from(base_url, f"2001:db8:42:7::{n:x}") for n in range(1, 101)]
     print(f"\n{shared_cache}: 100 addresses in one /64, {statuses.count(303)} admitted")
     assert statuses.count(303) == 60
+
+
+def test_one_address_with_fresh_cookies_trying_to_hold_all_the_stock(
+    products, stripe_sim, shared_cache
+):
+    """Issue 20: one checkout of 5 held all 5 units for an hour. Now: fresh browsers from one
+    IPv6 /64, each posting the most one order allows (10), against 500 Caps on hand."""
+    ProductVariant.objects.filter(product__name="Cap").update(stock=500)
+    environment = {"STRIPE_API_BASE": stripe_sim.api_base, **BEHIND_A_PROXY, **shared_cache}
+    with gunicorn_shop(workers=2, env=environment) as base_url:
+        started = 0
+        for n in range(1, 31):
+            shopper = Shopper(base_url)
+            shopper.http.headers["X-Forwarded-For"] = f"2001:db8:42:9::{n:x}"
+            response = shopper.checkout(Cap=10)
+            assert response.status_code == 303  # to Stripe, or back to the shop saying why
+            started += not response.headers["Location"].startswith("/")
+        past_the_max = Shopper(base_url)
+        past_the_max.http.headers["X-Forwarded-For"] = "2001:db8:42:a::1"
+        refused = past_the_max.checkout(Cap=11).headers["Location"].startswith("/")
+    cap = variant_with_held_units("Cap")
+    print(
+        f"\n{shared_cache}: 30 fresh browsers in one /64 asked for 10 Caps each: {started} "
+        f"checkouts, {cap.held_units} of {cap.stock} held; 11 in one order refused: {refused}"
+    )
+    assert cap.held_units == 50 and refused
+
+
+def variant_with_held_units(name: str) -> ProductVariant:
+    return stock.with_held_units(ProductVariant.objects.filter(product__name=name)).get()
 
 
 def test_guessing_the_admin_password_does_not_lock_the_admin_out(db, django_user_model):

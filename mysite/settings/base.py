@@ -239,8 +239,13 @@ STORE_UNPAID_ORDER_RETENTION_DAYS = env.int("STORE_UNPAID_ORDER_RETENTION_DAYS",
 STORE_EXPORT_RETENTION_DAYS = env.int("STORE_EXPORT_RETENTION_DAYS", default=7)
 # An XLSX export of more orders than this is written by the background worker, not at once.
 STORE_EXPORT_INLINE_ROWS = env.int("STORE_EXPORT_INLINE_ROWS", default=5000)
-# How long a shopper has on Stripe's page; Stripe allows 30 minutes to 24 hours.
-STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=60)
+# How long a shopper has on Stripe's page, and so how long an abandoned checkout holds its
+# units; Stripe allows 30 minutes to 24 hours.
+STORE_CHECKOUT_EXPIRES_MINUTES = env.int("STORE_CHECKOUT_EXPIRES_MINUTES", default=30)
+# The most units of counted stock one browser, and one client address (an IPv6 client's
+# /64), may hold at once in unpaid checkouts (store.holding_limits).
+STORE_MAX_HELD_UNITS_PER_BROWSER = env.int("STORE_MAX_HELD_UNITS_PER_BROWSER", default=20)
+STORE_MAX_HELD_UNITS_PER_ADDRESS = env.int("STORE_MAX_HELD_UNITS_PER_ADDRESS", default=50)
 
 # The address a request came from: REMOTE_ADDR, or, behind DJANGO_TRUSTED_PROXY_COUNT
 # proxies, the address they saw (never a client-supplied X-Forwarded-For otherwise).

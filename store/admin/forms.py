@@ -137,12 +137,18 @@ class ProductForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A form posted without the GST rate (an older page, a script) keeps the product's.
-        self.fields["gst_rate"].required = False
+        # A form posted without the GST rate or the per-order cap (an older page, a script)
+        # keeps the product's.
+        for name in ("gst_rate", "max_per_order"):
+            self.fields[name].required = False
 
     def clean_gst_rate(self) -> int:
         rate = self.cleaned_data.get("gst_rate")
         return self.instance.gst_rate if rate in (None, "") else rate
+
+    def clean_max_per_order(self) -> int:
+        most = self.cleaned_data.get("max_per_order")
+        return self.instance.max_per_order if most is None else most
 
     def clean(self) -> dict:
         cleaned = super().clean()

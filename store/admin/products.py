@@ -96,6 +96,7 @@ class ProductViewSet(SnippetViewSet):
             FieldPanel("slug"),
             FieldPanel("description"),
             FieldPanel("price"),
+            FieldPanel("max_per_order"),
             FieldRowPanel([FieldPanel("hsn_code"), FieldPanel("gst_rate")], heading="GST"),
             FieldPanel("image"),
             FieldPanel("body"),

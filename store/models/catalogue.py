@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.text import slugify
 from modelcluster.models import ClusterableModel
@@ -14,6 +14,10 @@ from wagtail.models import DraftStateMixin, PreviewableMixin, RevisionMixin
 from store import money
 from store.gst.tax import RATE_SLABS, GSTClass
 from store.models.variants import ProductVariant
+
+# A quantity of one variant in one order: the default, and the most an editor may allow.
+DEFAULT_MAX_PER_ORDER = 10
+LARGEST_MAX_PER_ORDER = 999
 
 
 class PublishedProductQuerySet(models.QuerySet):
@@ -47,6 +51,15 @@ class Product(DraftStateMixin, RevisionMixin, PreviewableMixin, ClusterableModel
     )
     price = models.PositiveIntegerField(
         help_text="In the store currency's minor unit (paise for INR)."
+    )
+    # Per variant, not per product: a shopper may take 10 of M and 10 of L. What one browser
+    # or address may hold across checkouts is capped separately (store.holding_limits).
+    max_per_order = models.PositiveSmallIntegerField(
+        "most per order",
+        default=DEFAULT_MAX_PER_ORDER,
+        validators=[MinValueValidator(1), MaxValueValidator(LARGEST_MAX_PER_ORDER)],
+        help_text="The most units of one variant (one size, one colour) a shopper can put "
+        "in one order.",
     )
     body = RichTextField(
         "product page text",

@@ -76,6 +76,9 @@ class Order(models.Model):
     currency = models.CharField(max_length=3)
     amount_total = models.PositiveIntegerField(help_text="In the currency's minor unit.")
     browser_token = models.CharField(max_length=64, db_index=True, editable=False)
+    # The address that started the checkout (an IPv6 client's /64: mysite.client_ip), so the
+    # units one client holds at once can be capped (store.holding_limits).
+    client_network = models.CharField(max_length=45, blank=True, default="", editable=False)
     # Part of the signed link to the order's status page (store.order_links): a new value
     # revokes every link sent so far. Orders older than the field get one when first linked.
     status_token = models.CharField(
@@ -153,6 +156,12 @@ class Order(models.Model):
             # The listing's "Disputed" filter: few orders, so a partial index.
             models.Index(
                 fields=["id"], condition=models.Q(disputed=True), name="store_order_disputed"
+            ),
+            # The units one client holds: its pending orders (store.holding_limits).
+            models.Index(
+                fields=["client_network"],
+                condition=models.Q(status="pending"),
+                name="store_order_pending_client",
             ),
             # The sales panel's paid orders of the last days (store.reports).
             models.Index(

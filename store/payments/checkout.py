@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from store import stock, transitions
+from store import holding_limits, stock, transitions
 from store.models import Order, OrderLine, Product, ProductVariant
 from store.payments.outcomes import (
     AlreadyPaid,
@@ -67,6 +67,7 @@ def _started_checkout(
 def start_checkout(
     *,
     browser_token: str,
+    client_network: str = "",
     form_token: str,
     lines: Sequence[CheckoutLine],
     base_url: str,
@@ -75,7 +76,9 @@ def start_checkout(
     """Create (or find, for a re-posted form) the pending order and its Checkout Session.
 
     ``may_start`` is asked only before a new checkout (a re-posted form is the
-    same one): False raises TooManyCheckouts, creating nothing. Returns the
+    same one): False raises TooManyCheckouts, creating nothing. A new checkout
+    that would take the browser's or ``client_network``'s held units over their
+    caps raises holding_limits.TooManyHeld, and one short of stock SoldOut. Returns the
     order with ``checkout_url`` set. The session is created with an idempotency
     key tied to the order, by the one request that marked the order
     (``checkout_started_at``); a double click's second request waits briefly
@@ -86,7 +89,8 @@ def start_checkout(
     if order is None:
         if not may_start():
             raise TooManyCheckouts
-        order, snapshot = _new_order(browser_token, form_token, lines)
+        holder = holding_limits.Holder(browser_token, client_network)
+        order, snapshot = _new_order(holder, form_token, lines)
     if not order.claim_checkout_start(stale_before=timezone.now() - longest_stripe_call()):
         return _started_elsewhere(order)
     try:
@@ -141,17 +145,20 @@ def session_expiry(now: datetime | None = None) -> datetime:
 
 
 def _new_order(
-    browser_token: str, form_token: str, lines: Sequence[CheckoutLine]
+    holder: holding_limits.Holder, form_token: str, lines: Sequence[CheckoutLine]
 ) -> tuple[Order, list[OrderLine] | None]:
     """The pending order with its lines and held units; its lines, if this call made them."""
-    key = _checkout_key(browser_token, form_token, lines)
+    key = _checkout_key(holder.browser_token, form_token, lines)
+    basket = {line.variant: line.quantity for line in lines}
     try:
         with transaction.atomic():
-            # Raises SoldOut, creating nothing; else the units are held by the new order.
-            stock.hold({line.variant: line.quantity for line in lines})
+            # Each raises, creating nothing; else the units are held by the new order.
+            holding_limits.check(holder, basket)
+            stock.hold(basket)
             order = Order.objects.create(
                 checkout_key=key,
-                browser_token=browser_token,
+                browser_token=holder.browser_token,
+                client_network=holder.client_network,
                 currency=settings.STORE_CURRENCY,
                 # Prices come from the database rows, never from the request.
                 amount_total=sum(line.variant.unit_price * line.quantity for line in lines),
