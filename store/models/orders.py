@@ -292,10 +292,11 @@ class Order(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
+    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str], charged: dict) -> bool:
         """Pending (or ended, if Stripe still took the money) -> paid, exactly once.
 
-        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone).
+        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone);
+        ``charged`` the CHARGED_FIELDS, as verified (store.payments.amounts).
         """
         now = timezone.now()
         updated = (
@@ -309,6 +310,7 @@ class Order(models.Model):
                 failure_reason="",
                 payment_processing=False,
                 **_customer_fields(customer),
+                **{name: charged[name] for name in CHARGED_FIELDS},
             )
         )
         return self._settled(updated)
@@ -420,6 +422,17 @@ CUSTOMER_FIELDS = (
     "shipping_postal_code",
     "shipping_state",
     "shipping_country",
+)
+
+
+# What Stripe charged, part by part, as Order fields.
+CHARGED_FIELDS = (
+    "amount_subtotal",
+    "amount_discount",
+    "amount_shipping",
+    "amount_total",
+    "discount_code",
+    "shipping_rate_name",
 )
 
 
