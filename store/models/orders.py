@@ -188,6 +188,21 @@ class Order(models.Model):
         return money.format_amount(self.amount_total, self.currency)
 
     @property
+    def charge_rows(self) -> list[tuple[str, str]]:
+        """Subtotal, discount (with its code) and shipping (with its rate), as receipts list
+        them above the total; none when the total is simply the lines (no discount, no rate)."""
+        if not (self.amount_discount or self.amount_shipping or self.shipping_rate_name):
+            return []
+        rows = [("Subtotal", money.format_amount(self.amount_subtotal, self.currency))]
+        if self.amount_discount:
+            label = f"Discount ({self.discount_code})" if self.discount_code else "Discount"
+            rows.append((label, "−" + money.format_amount(self.amount_discount, self.currency)))
+        label = f"Shipping ({self.shipping_rate_name})" if self.shipping_rate_name else "Shipping"
+        shipping = money.format_amount(self.amount_shipping, self.currency)
+        rows.append((label, shipping if self.amount_shipping else "Free"))
+        return rows
+
+    @property
     def display_refunded(self) -> str:
         return money.format_amount(self.amount_refunded, self.currency)
 
