@@ -10,12 +10,15 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
+from django.test import Client
 
 from store import emails, order_links
+from store.gst import documents
 from store.models import Order, OrderEmail, Refund
 from store.payments.stripe_api import stripe_client
 from tests import test_refunds
 from tests.conftest import quantity_field
+from tests.gst_support import register_for_gst
 from tests.test_refunds import ORDERS, refund
 
 refunder = test_refunds.refunder
@@ -273,3 +276,82 @@ def test_a_refund_of_everything_left_gives_back_the_shipping_too(
     shipped_order.refresh_from_db()
     assert (shipped_order.amount_refunded, shipped_order.refund_state) == (95000, "Refunded")
     assert Refund.objects.get().amount == 95000
+
+
+def test_the_tax_invoice_taxes_shipping_at_the_goods_highest_rate(shipped_order):
+    register_for_gst(since=shipped_order.created_at)
+    invoice = documents.issue_invoice(shipped_order)
+
+    shipping = invoice.lines.get(order_line=None)
+    assert (shipping.description, shipping.hsn_code, shipping.rate) == (
+        "Shipping (Express)",
+        "996812",
+        12,  # the Cap's rate; the T-Shirt's is 5 %
+    )
+    assert shipping.amount == 15000
+    assert invoice.amount == sum(line.amount for line in invoice.lines.all()) == 95000
+
+
+# The shop page states the rates, and an owner's edit shows at once (the cached page renews).
+
+SETTINGS_URL = "/admin/settings/store/shippingsettings/"
+
+
+def shipping_note(client) -> str:
+    section = BeautifulSoup(client.get("/").content, "html.parser").select_one("section.shipping")
+    return " ".join(section.get_text(" ").split()) if section else ""
+
+
+def edit_settings(admin_client, shipping_rates, **changes) -> None:
+    """Submit Settings → Shipping as a browser would, with ``changes`` typed in."""
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    saved = admin_client.post(url, fields | changes)
+    assert saved.status_code == 302, text_of(saved)
+
+
+def test_the_shop_page_states_the_rates_and_the_free_threshold(client, products, shipping_rates):
+    assert shipping_note(client) == (
+        "Shipping Standard : ₹60.00, 3–5 business days Express : ₹150.00, 1–2 business days "
+        "Free shipping on orders of ₹999.00 or more (before discount codes). "
+        "You choose how to ship when you pay."
+    )
+
+
+def test_without_rates_the_shop_page_says_nothing_of_shipping(client, products):
+    assert shipping_note(client) == ""
+
+
+# The rendering is renewed once the edit commits, as in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edited_rate_shows_on_the_cached_shop_page_and_in_the_next_checkout(
+    admin_client, products, stripe_sim, shipping_rates
+):
+    shopper = Client()  # signed out: served the shared (cached) rendering
+    assert "Standard : ₹60.00" in shipping_note(shopper)  # now cached
+
+    edit_settings(admin_client, shipping_rates, **{"rates-0-amount": "75.50"})
+
+    assert "Standard : ₹75.50" in shipping_note(shopper)
+    order = buy(shopper, stripe_sim, products, T_Shirt=1)
+    assert charged(order) == ("paid", 50000, 0, 7550, 57550, "Standard")
+
+
+def test_settings_refuse_an_unreadable_amount_and_change_nothing(admin_client, shipping_rates):
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {field["name"]: field.get("value", "") for field in form.select("input")}
+    page = admin_client.post(url, fields | {"free_shipping_threshold": "nine"})
+
+    assert page.status_code == 200
+    shipping_rates.refresh_from_db()
+    assert shipping_rates.free_shipping_threshold == 99900
