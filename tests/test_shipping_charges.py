@@ -12,9 +12,10 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from store import emails, order_links
+from store import discounts, emails, order_links, shipping
 from store.gst import documents
 from store.models import Order, OrderEmail, Refund
+from store.payments import checkout
 from store.payments.stripe_api import stripe_client
 from tests import test_refunds
 from tests.conftest import quantity_field
@@ -355,3 +356,72 @@ def test_settings_refuse_an_unreadable_amount_and_change_nothing(admin_client, s
     assert page.status_code == 200
     shipping_rates.refresh_from_db()
     assert shipping_rates.free_shipping_threshold == 99900
+
+
+# What an order is offered, and that it stays what its session was made with.
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "offer"),
+    [
+        (99899, [("Standard", 6000), ("Express", 15000)]),
+        (99900, [("Free shipping", 0), ("Express", 15000)]),
+    ],
+)
+def test_free_shipping_starts_at_the_threshold(shipping_rates, subtotal, offer):
+    assert [(rate.name, rate.amount) for rate in shipping.offer(subtotal)] == offer
+
+
+def test_a_retried_session_request_sends_what_the_first_sent(
+    client, products, stripe_sim, shipping_rates, monkeypatch
+):
+    """The same idempotency key must carry the same parameters (Stripe refuses others): the
+    offer is the order's, not the settings' of the moment."""
+    order = check_out(client, products, T_Shirt=1)
+    first = checkout._session_params(order, list(order.lines.all()), "https://shop.example")
+    shipping_rates.rates.filter(name="Express").update(amount=20000)
+    monkeypatch.setattr(discounts, "codes_on_offer", lambda: True)
+
+    again = checkout._session_params(order, list(order.lines.all()), "https://shop.example")
+    assert again == first
+    assert "allow_promotion_codes" not in again
+
+
+def test_settings_refuse_more_rates_than_stripe_offers(admin_client, shipping_rates):
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    for index in range(2, 6):
+        fields |= {
+            f"rates-{index}-name": f"Rate {index}",
+            f"rates-{index}-amount": "10",
+            f"rates-{index}-active": "on",
+            f"rates-{index}-ORDER": str(index + 1),
+            f"rates-{index}-id": "",
+            f"rates-{index}-DELETE": "",
+        }
+    fields["rates-TOTAL_FORMS"] = "6"
+
+    page = admin_client.post(url, fields)
+
+    assert "Stripe offers at most 5 shipping rates" in text_of(page)
+    assert shipping_rates.rates.count() == 2
+
+
+def test_a_discounted_order_shows_its_code(client, shipped_order):
+    Order.objects.filter(pk=shipped_order.pk).update(
+        amount_discount=8000, discount_code="SAVE10", amount_total=87000
+    )
+    shipped_order.refresh_from_db()
+
+    assert shipped_order.charge_rows == [
+        ("Subtotal", "₹800.00"),
+        ("Discount (SAVE10)", "−₹80.00"),
+        ("Shipping (Express)", "₹150.00"),
+    ]
