@@ -20,6 +20,7 @@ from store.payments.stripe_api import stripe_client
 from tests import test_refunds
 from tests.conftest import quantity_field
 from tests.gst_support import register_for_gst
+from tests.shopping import Shopper, my_orders
 from tests.test_refunds import ORDERS, refund
 
 refunder = test_refunds.refunder
@@ -425,3 +426,33 @@ def test_a_discounted_order_shows_its_code(client, shipped_order):
         ("Discount (SAVE10)", "−₹80.00"),
         ("Shipping (Express)", "₹150.00"),
     ]
+
+
+# The whole way through Stripe's (simulated) hosted page, as a shopper's browser goes.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_shoppers_choose_on_stripes_page_and_see_what_they_paid(shop_server, shipping_rates):
+    under = Shopper(shop_server.url)
+    to_stripe = under.checkout(T_Shirt=1)
+    page = BeautifulSoup(under.get(to_stripe.headers["Location"]).text, "html.parser")
+    rates = {
+        page.select_one(f"label[for={radio['id']}]").text: radio["value"]
+        for radio in page.select("input[name=shipping_rate]")
+    }
+    assert list(rates) == [
+        "Standard: ₹60.00, 3–5 business days",
+        "Express: ₹150.00, 1–2 business days",
+    ]
+    express = rates["Express: ₹150.00, 1–2 business days"]
+    # Choosing a rate shows its total first ("Update total"), then the shopper pays it.
+    under._submit_payment(to_stripe.headers["Location"], shipping_rate=express, action="update")
+    landing = under.follow_to_shop(under.pay(to_stripe.headers["Location"]))
+    (order,) = my_orders(landing)
+    assert order["total"] == "₹650.00"
+
+    over = Shopper(shop_server.url)
+    (order,) = my_orders(over.buy(Shoes=1))
+    assert order["total"] == "₹1,200.00"
+    paid = Order.objects.get(pk=order["number"])
+    assert (paid.amount_shipping, paid.shipping_rate_name) == (0, "Free shipping")
