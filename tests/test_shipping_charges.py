@@ -367,17 +367,36 @@ def test_an_edited_rate_shows_on_the_cached_shop_page_and_in_the_next_checkout(
     assert charged(order) == ("paid", 50000, 0, 7550, 57550, "Standard")
 
 
-def test_settings_refuse_an_unreadable_amount_and_change_nothing(admin_client, shipping_rates):
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"free_shipping_threshold": "nine"}, "“nine” is not a number."),
+        ({"rates-0-amount": "-5"}, "A price cannot be negative."),
+        ({"rates-0-min_business_days": "7"}, "Make this at least the minimum business days."),
+    ],
+)
+def test_settings_refuse_what_cannot_be_and_change_nothing(
+    admin_client, shipping_rates, typed, message
+):
     url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
     form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
         "form[method=post]"
     )
-    fields = {field["name"]: field.get("value", "") for field in form.select("input")}
-    page = admin_client.post(url, fields | {"free_shipping_threshold": "nine"})
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    page = admin_client.post(url, fields | typed)
 
     assert page.status_code == 200
+    assert message in text_of(page)
     shipping_rates.refresh_from_db()
     assert shipping_rates.free_shipping_threshold == 99900
+    assert list(shipping_rates.rates.values_list("amount", "min_business_days")) == [
+        (6000, 3),
+        (15000, 1),
+    ]
 
 
 # What an order is offered, and that it stays what its session was made with.
