@@ -110,14 +110,15 @@ def quantity_field(variant: ProductVariant, left: int | None) -> forms.IntegerFi
 
 
 def check_total(lines: list[tuple[ProductVariant, int]]) -> None:
-    """Raise a ValidationError when Stripe could not charge the basket's total with any of
-    the shipping rates it would be offered (codes typed at Stripe are Stripe's to refuse)."""
+    """Raise a ValidationError when Stripe could not charge the basket: its subtotal alone
+    (Stripe checks its minimum before the shopper picks a rate), or with the dearest
+    shipping rate it would be offered."""
     subtotal = sum(variant.unit_price * quantity for variant, quantity in lines)
     if lines:
-        shipping_amounts = [rate.amount for rate in shipping.offer(subtotal)] or [0]
+        dearest = max((rate.amount for rate in shipping.offer(subtotal)), default=0)
         try:
-            for amount in {min(shipping_amounts), max(shipping_amounts)}:
-                money.check_chargeable(subtotal + amount, settings.STORE_CURRENCY)
+            money.check_chargeable(subtotal, settings.STORE_CURRENCY)
+            money.check_chargeable(subtotal + dearest, settings.STORE_CURRENCY)
         except money.MoneyInputError as error:
             raise forms.ValidationError(f"Your total cannot be paid online: {error}") from error
 

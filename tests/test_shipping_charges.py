@@ -15,11 +15,11 @@ from django.test import Client
 
 from store import discounts, emails, order_links, shipping
 from store.gst import documents
-from store.models import Order, OrderEmail, Refund
+from store.models import Order, OrderEmail, Product, Refund
 from store.payments import checkout
 from store.payments.stripe_api import stripe_client
 from tests import test_refunds
-from tests.conftest import quantity_field
+from tests.conftest import make_product, quantity_field
 from tests.gst_support import register_for_gst
 from tests.shopping import Shopper, my_orders
 from tests.test_refunds import ORDERS, refund
@@ -496,3 +496,18 @@ def test_shoppers_choose_on_stripes_page_and_see_what_they_paid(shop_server, shi
     assert order["total"] == "₹1,200.00"
     paid = Order.objects.get(pk=order["number"])
     assert (paid.amount_shipping, paid.shipping_rate_name) == (0, "Free shipping")
+
+
+def test_a_basket_stripe_could_charge_only_without_shipping_is_refused_first(
+    client, stripe_sim, shipping_rates
+):
+    """Stripe's largest charge (₹99,99,999.99 in INR) counts the shipping: the form says so
+    before any order or Checkout Session is made."""
+    make_product("Gold bar", 999_999_000)  # ₹99,99,990.00: Express would pass the limit
+
+    page = client.post("/checkout/", {quantity_field(Product.objects.get(name="Gold bar")): "1"})
+
+    assert not Order.objects.exists()
+    assert not stripe_sim.sessions
+    shop = client.get(page.headers["Location"]) if page.status_code in (302, 303) else page
+    assert "Stripe cannot charge more than ₹99,99,999.99 at once." in text_of(shop)
