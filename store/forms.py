@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict, ErrorList
 
-from store import money, stock
+from store import money, shipping, stock
 from store.models import Product, ProductVariant
 
 # Stripe takes at most 100 line items in a payment-mode Checkout Session.
@@ -155,11 +155,15 @@ def quantity_field(variant: ProductVariant, left: Availability) -> forms.Integer
 
 
 def check_total(lines: list[tuple[ProductVariant, int]]) -> None:
-    """Raise a ValidationError when Stripe could not charge the basket's total."""
-    total = sum(variant.unit_price * quantity for variant, quantity in lines)
+    """Raise a ValidationError when Stripe could not charge the basket: its subtotal alone
+    (Stripe checks its minimum before the shopper picks a rate), or with the dearest
+    shipping rate it would be offered."""
+    subtotal = sum(variant.unit_price * quantity for variant, quantity in lines)
     if lines:
+        dearest = max((rate.amount for rate in shipping.offer(subtotal)), default=0)
         try:
-            money.check_chargeable(total, settings.STORE_CURRENCY)
+            money.check_chargeable(subtotal, settings.STORE_CURRENCY)
+            money.check_chargeable(subtotal + dearest, settings.STORE_CURRENCY)
         except money.MoneyInputError as error:
             raise forms.ValidationError(f"Your total cannot be paid online: {error}") from error
 

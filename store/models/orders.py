@@ -75,6 +75,20 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3)
     amount_total = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    # amount_total = subtotal - discount + shipping, each as Stripe charged it (set when paid;
+    # the subtotal is the lines' sum from the start).
+    amount_subtotal = models.PositiveIntegerField(default=0)
+    amount_discount = models.PositiveIntegerField(default=0)
+    amount_shipping = models.PositiveIntegerField(default=0)
+    discount_code = models.CharField(max_length=200, blank=True)
+    shipping_rate_name = models.CharField("shipping", max_length=200, blank=True)
+    # The shipping rates this order's Checkout Session offered (store.shipping.OfferedRate as
+    # dicts), fixed when the order is made: the session is created from them, and the paid
+    # transition accepts only one of them.
+    shipping_rates_offered = models.JSONField(default=list, blank=True, editable=False)
+    # Whether the session offers Stripe's promotion-code box, also fixed when the order is made,
+    # so a retried session request sends the same parameters with the same idempotency key.
+    promotion_codes_allowed = models.BooleanField(default=False, editable=False)
     browser_token = models.CharField(max_length=64, db_index=True, editable=False)
     # The address that started the checkout (an IPv6 client's /64: mysite.client_ip), so the
     # units one client holds at once can be capped (store.holding_limits).
@@ -183,6 +197,21 @@ class Order(models.Model):
         return money.format_amount(self.amount_total, self.currency)
 
     @property
+    def charge_rows(self) -> list[tuple[str, str]]:
+        """Subtotal, discount (with its code) and shipping (with its rate), as receipts list
+        them above the total; none when the total is simply the lines (no discount, no rate)."""
+        if not (self.amount_discount or self.amount_shipping or self.shipping_rate_name):
+            return []
+        rows = [("Subtotal", money.format_amount(self.amount_subtotal, self.currency))]
+        if self.amount_discount:
+            label = f"Discount ({self.discount_code})" if self.discount_code else "Discount"
+            rows.append((label, "−" + money.format_amount(self.amount_discount, self.currency)))
+        label = f"Shipping ({self.shipping_rate_name})" if self.shipping_rate_name else "Shipping"
+        shipping = money.format_amount(self.amount_shipping, self.currency)
+        rows.append((label, shipping if self.amount_shipping else "Free"))
+        return rows
+
+    @property
     def display_refunded(self) -> str:
         return money.format_amount(self.amount_refunded, self.currency)
 
@@ -287,10 +316,11 @@ class Order(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
+    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str], charged: dict) -> bool:
         """Pending (or ended, if Stripe still took the money) -> paid, exactly once.
 
-        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone).
+        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone);
+        ``charged`` the CHARGED_FIELDS, as verified (store.payments.amounts).
         """
         now = timezone.now()
         updated = (
@@ -304,6 +334,7 @@ class Order(models.Model):
                 failure_reason="",
                 payment_processing=False,
                 **_customer_fields(customer),
+                **{name: charged[name] for name in CHARGED_FIELDS},
             )
         )
         return self._settled(updated)
@@ -415,6 +446,17 @@ CUSTOMER_FIELDS = (
     "shipping_postal_code",
     "shipping_state",
     "shipping_country",
+)
+
+
+# What Stripe charged, part by part, as Order fields.
+CHARGED_FIELDS = (
+    "amount_subtotal",
+    "amount_discount",
+    "amount_shipping",
+    "amount_total",
+    "discount_code",
+    "shipping_rate_name",
 )
 
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from store import holding_limits, stock, transitions
+from store import discounts, holding_limits, shipping, stock, transitions
 from store.models import Order, OrderLine, Product, ProductVariant
 from store.payments.outcomes import (
     AlreadyPaid,
@@ -155,13 +155,19 @@ def _new_order(
             # Each raises, creating nothing; else the units are held by the new order.
             holding_limits.check(holder, basket)
             stock.hold(basket)
+            # Prices come from the database rows, never from the request.
+            subtotal = sum(line.variant.unit_price * line.quantity for line in lines)
             order = Order.objects.create(
                 checkout_key=key,
                 browser_token=holder.browser_token,
                 client_network=holder.client_network,
                 currency=settings.STORE_CURRENCY,
-                # Prices come from the database rows, never from the request.
-                amount_total=sum(line.variant.unit_price * line.quantity for line in lines),
+                amount_subtotal=subtotal,
+                amount_total=subtotal,
+                # What the session offers is fixed here: a retried session request sends
+                # the same parameters, and the paid transition checks against them.
+                shipping_rates_offered=[rate.as_dict() for rate in shipping.offer(subtotal)],
+                promotion_codes_allowed=discounts.codes_on_offer(),
                 # The hold and the Checkout Session end at the same moment.
                 checkout_expires_at=session_expiry(),
             )
@@ -192,7 +198,7 @@ def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutL
 
 def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> dict:
     expires_at = order.checkout_expires_at or session_expiry()
-    return {
+    params = {
         "mode": "payment",
         "line_items": [
             {
@@ -213,3 +219,9 @@ def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> 
         "cancel_url": base_url + reverse("store:cancel", args=[order.public_id]),
         "expires_at": int(expires_at.timestamp()),
     }
+    offered = shipping.offered_to(order)
+    if offered:
+        params["shipping_options"] = [rate.stripe_option(order.currency) for rate in offered]
+    if order.promotion_codes_allowed:
+        params["allow_promotion_codes"] = True
+    return params

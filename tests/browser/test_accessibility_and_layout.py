@@ -49,6 +49,21 @@ def test_the_shop_and_payment_pages_pass_axe_through_a_purchase(page, shop_serve
     stripe_sim.wait_for_deliveries(1)
 
 
+def test_shipping_rates_and_an_orders_charges_pass_axe(
+    page, shop_server, stripe_sim, shipping_rates
+):
+    page.goto(f"{shop_server.url}/")
+    expect(page.locator("section.shipping")).to_contain_text("Free shipping on orders of ₹999.00")
+    assert axe_violations(page) == []
+
+    check_out(page, {"Cap": 1})
+    pay(page)
+    expect_back_on_the_shop(page, shop_server.url)
+    expect(my_orders(page).first.locator(".order-charges")).to_contain_text("Shipping (Standard)")
+    assert axe_violations(page) == []
+    stripe_sim.wait_for_deliveries(1)
+
+
 def test_the_shop_after_cancelling_passes_axe(page, shop_server, stripe_sim):
     page.goto(f"{shop_server.url}/")
     check_out(page, {"Cap": 1})
