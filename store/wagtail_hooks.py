@@ -2,7 +2,8 @@
 
 Products are snippets editors manage. Orders and Stripe events are written by
 the payment flow: staff can list and inspect them, and those who may fulfil
-orders can ship them; nobody can edit them otherwise. The seller's GST details
+orders can ship them; nobody can edit them otherwise. Discount codes are edited here and
+kept in step with Stripe's coupons. The seller's GST details
 are a site setting; the month's GST report is under Reports.
 """
 
@@ -17,12 +18,13 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from store.admin.dashboard import SalesPanel
+from store.admin.discounts import DiscountCodeViewSet
 from store.admin.gst import VIEW_ORDERS, GSTReportView
 from store.admin.orders import LOG_FORMATTERS, MarkShippedBulkAction, OrderViewSet
 from store.admin.products import ProductViewSet
 from store.admin.read_only import LimitedPermissionPolicy
 from store.admin.records import LockedSignInViewSet, WebhookEventViewSet
-from store.models import GSTSettings, Order, WebhookEvent
+from store.models import DiscountCode, GSTSettings, Order, WebhookEvent
 
 for read_only_model in (Order, WebhookEvent):
     register_permission_policy(
@@ -32,13 +34,23 @@ register_permission_policy(
     AccessAttempt, LimitedPermissionPolicy(AccessAttempt, frozenset({"view", "delete"}))
 )
 
+# Codes are never deleted (paid orders name them): staff make one inactive instead.
+register_permission_policy(
+    DiscountCode, LimitedPermissionPolicy(DiscountCode, frozenset({"add", "change", "view"}))
+)
+
 register_snippet(ProductViewSet)
 register_setting(GSTSettings, icon="doc-full")
 
 
 @hooks.register("register_admin_viewset")
 def register_viewsets():
-    return [OrderViewSet(), WebhookEventViewSet(), LockedSignInViewSet()]
+    return [
+        OrderViewSet(),
+        DiscountCodeViewSet(),
+        WebhookEventViewSet(),
+        LockedSignInViewSet(),
+    ]
 
 
 hooks.register("register_bulk_action", MarkShippedBulkAction)
