@@ -25,7 +25,7 @@ PERMISSIONS = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("store", "0023_stock_counted_per_variant"),
+        ("store", "0025_shipping_and_discount_amounts"),
     ]
 
     operations = [

@@ -23,6 +23,7 @@ from store.models.gst import (
 )
 from store.models.orders import CUSTOMER_FIELDS, Order, OrderLine
 from store.models.refunds import Refund
+from store.models.shipping import ShippingRate, ShippingSettings
 from store.models.variants import ProductVariant
 from store.models.workers import WorkerHeartbeat
 
@@ -45,6 +46,8 @@ __all__ = [
     "Product",
     "ProductVariant",
     "Refund",
+    "ShippingRate",
+    "ShippingSettings",
     "WebhookEvent",
     "WorkerHeartbeat",
 ]

@@ -75,6 +75,17 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3)
     amount_total = models.PositiveIntegerField(help_text="In the currency's minor unit.")
+    # amount_total = subtotal - discount + shipping, each as Stripe charged it (set when paid;
+    # the subtotal is the lines' sum from the start).
+    amount_subtotal = models.PositiveIntegerField(default=0)
+    amount_discount = models.PositiveIntegerField(default=0)
+    amount_shipping = models.PositiveIntegerField(default=0)
+    discount_code = models.CharField(max_length=200, blank=True)
+    shipping_rate_name = models.CharField("shipping", max_length=200, blank=True)
+    # The shipping rates this order's Checkout Session offered (store.shipping.OfferedRate as
+    # dicts), fixed when the order is made: the session is created from them, and the paid
+    # transition accepts only one of them.
+    shipping_rates_offered = models.JSONField(default=list, blank=True, editable=False)
     browser_token = models.CharField(max_length=64, db_index=True, editable=False)
     # Part of the signed link to the order's status page (store.order_links): a new value
     # revokes every link sent so far. Orders older than the field get one when first linked.

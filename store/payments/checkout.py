@@ -149,12 +149,14 @@ def _new_order(
         with transaction.atomic():
             # Raises SoldOut, creating nothing; else the units are held by the new order.
             stock.hold({line.variant: line.quantity for line in lines})
+            # Prices come from the database rows, never from the request.
+            subtotal = sum(line.variant.unit_price * line.quantity for line in lines)
             order = Order.objects.create(
                 checkout_key=key,
                 browser_token=browser_token,
                 currency=settings.STORE_CURRENCY,
-                # Prices come from the database rows, never from the request.
-                amount_total=sum(line.variant.unit_price * line.quantity for line in lines),
+                amount_subtotal=subtotal,
+                amount_total=subtotal,
                 # The hold and the Checkout Session end at the same moment.
                 checkout_expires_at=session_expiry(),
             )
