@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorDict, ErrorList
 
-from store import money, stock
+from store import money, shipping, stock
 from store.models import Product, ProductVariant
 
 MAX_QUANTITY = 10
@@ -110,11 +110,14 @@ def quantity_field(variant: ProductVariant, left: int | None) -> forms.IntegerFi
 
 
 def check_total(lines: list[tuple[ProductVariant, int]]) -> None:
-    """Raise a ValidationError when Stripe could not charge the basket's total."""
-    total = sum(variant.unit_price * quantity for variant, quantity in lines)
+    """Raise a ValidationError when Stripe could not charge the basket's total with any of
+    the shipping rates it would be offered (codes typed at Stripe are Stripe's to refuse)."""
+    subtotal = sum(variant.unit_price * quantity for variant, quantity in lines)
     if lines:
+        shipping_amounts = [rate.amount for rate in shipping.offer(subtotal)] or [0]
         try:
-            money.check_chargeable(total, settings.STORE_CURRENCY)
+            for amount in {min(shipping_amounts), max(shipping_amounts)}:
+                money.check_chargeable(subtotal + amount, settings.STORE_CURRENCY)
         except money.MoneyInputError as error:
             raise forms.ValidationError(f"Your total cannot be paid online: {error}") from error
 

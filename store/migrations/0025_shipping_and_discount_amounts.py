@@ -80,6 +80,11 @@ class Migration(migrations.Migration):
             name="shipping_rates_offered",
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
+        migrations.AddField(
+            model_name="order",
+            name="promotion_codes_allowed",
+            field=models.BooleanField(default=False, editable=False),
+        ),
         migrations.CreateModel(
             name="ShippingSettings",
             fields=[

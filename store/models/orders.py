@@ -86,6 +86,9 @@ class Order(models.Model):
     # dicts), fixed when the order is made: the session is created from them, and the paid
     # transition accepts only one of them.
     shipping_rates_offered = models.JSONField(default=list, blank=True, editable=False)
+    # Whether the session offers Stripe's promotion-code box, also fixed when the order is made,
+    # so a retried session request sends the same parameters with the same idempotency key.
+    promotion_codes_allowed = models.BooleanField(default=False, editable=False)
     browser_token = models.CharField(max_length=64, db_index=True, editable=False)
     # Part of the signed link to the order's status page (store.order_links): a new value
     # revokes every link sent so far. Orders older than the field get one when first linked.

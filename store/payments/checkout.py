@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from store import stock, transitions
+from store import discounts, shipping, stock, transitions
 from store.models import Order, OrderLine, Product, ProductVariant
 from store.payments.outcomes import (
     AlreadyPaid,
@@ -157,6 +157,10 @@ def _new_order(
                 currency=settings.STORE_CURRENCY,
                 amount_subtotal=subtotal,
                 amount_total=subtotal,
+                # What the session offers is fixed here: a retried session request sends
+                # the same parameters, and the paid transition checks against them.
+                shipping_rates_offered=[rate.as_dict() for rate in shipping.offer(subtotal)],
+                promotion_codes_allowed=discounts.codes_on_offer(),
                 # The hold and the Checkout Session end at the same moment.
                 checkout_expires_at=session_expiry(),
             )
@@ -187,7 +191,7 @@ def _checkout_key(browser_token: str, form_token: str, lines: Sequence[CheckoutL
 
 def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> dict:
     expires_at = order.checkout_expires_at or session_expiry()
-    return {
+    params = {
         "mode": "payment",
         "line_items": [
             {
@@ -208,3 +212,9 @@ def _session_params(order: Order, lines: Sequence[OrderLine], base_url: str) -> 
         "cancel_url": base_url + reverse("store:cancel", args=[order.public_id]),
         "expires_at": int(expires_at.timestamp()),
     }
+    offered = shipping.offered_to(order)
+    if offered:
+        params["shipping_options"] = [rate.stripe_option(order.currency) for rate in offered]
+    if order.promotion_codes_allowed:
+        params["allow_promotion_codes"] = True
+    return params
