@@ -18,18 +18,22 @@ from typing import Any
 
 from stripe.params import (
     ChargeRetrieveParams,
+    CouponRetrieveParams,
     DisputeRetrieveParams,
     PaymentIntentRetrieveParams,
+    PromotionCodeRetrieveParams,
     RefundRetrieveParams,
+    ShippingRateRetrieveParams,
 )
 from stripe.params.checkout import SessionExpireParams, SessionRetrieveParams
 from stripe.params.radar import EarlyFraudWarningRetrieveParams
 
-from stripe_simulator import rules
+from stripe_simulator import promotion_rules, rules
 from stripe_simulator.disputes import Disputes
 from stripe_simulator.faults import Faults
 from stripe_simulator.objects import EventRequest, new_id
 from stripe_simulator.payments import Payments
+from stripe_simulator.promotions import Promotions
 from stripe_simulator.refunds import Refunds
 from stripe_simulator.sessions import Sessions
 from stripe_simulator.state import (
@@ -59,9 +63,21 @@ ENDPOINTS = frozenset(
         "POST /v1/refunds",
         "GET /v1/refunds",
         "GET /v1/refunds/{id}",
+        "POST /v1/shipping_rates",
+        "GET /v1/shipping_rates",
+        "GET /v1/shipping_rates/{id}",
+        "POST /v1/coupons",
+        "GET /v1/coupons/{id}",
+        "POST /v1/coupons/{id}",
+        "POST /v1/promotion_codes",
+        "GET /v1/promotion_codes",
+        "GET /v1/promotion_codes/{id}",
+        "POST /v1/promotion_codes/{id}",
     }
 )
-_OBJECT_ID = re.compile(r"/(sessions|payment_intents|refunds)/[^/]+")
+_OBJECT_ID = re.compile(
+    r"/(sessions|payment_intents|refunds|shipping_rates|coupons|promotion_codes)/[^/]+"
+)
 _ID_PLACEHOLDER = r"/\1/{id}"
 Execute = Callable[[], dict[str, Any]]
 
@@ -107,6 +123,7 @@ class Api:
         payments: Payments,
         refunds: Refunds,
         disputes: Disputes,
+        promotions: Promotions,
     ) -> None:
         self._lock = lock
         self._state = state
@@ -116,6 +133,7 @@ class Api:
         self._payments = payments
         self._refunds = refunds
         self._disputes = disputes
+        self._promotions = promotions
         self.idempotency = IdempotencyStore(clock)
         routes = [
             ("POST", r"/v1/checkout/sessions", self._create_session),
@@ -132,6 +150,16 @@ class Api:
                 r"/v1/radar/early_fraud_warnings/(?P<object_id>[^/]+)",
                 self._retrieve_early_fraud_warning,
             ),
+            ("POST", r"/v1/shipping_rates", self._create_shipping_rate),
+            ("GET", r"/v1/shipping_rates", self._list_shipping_rates),
+            ("GET", r"/v1/shipping_rates/(?P<object_id>[^/]+)", self._retrieve_shipping_rate),
+            ("POST", r"/v1/coupons", self._create_coupon),
+            ("GET", r"/v1/coupons/(?P<object_id>[^/]+)", self._retrieve_coupon),
+            ("POST", r"/v1/coupons/(?P<object_id>[^/]+)", self._update_coupon),
+            ("POST", r"/v1/promotion_codes", self._create_promotion_code),
+            ("GET", r"/v1/promotion_codes", self._list_promotion_codes),
+            ("GET", r"/v1/promotion_codes/(?P<object_id>[^/]+)", self._retrieve_promotion_code),
+            ("POST", r"/v1/promotion_codes/(?P<object_id>[^/]+)", self._update_promotion_code),
         ]
         self._routes = [(method, re.compile(path), prepare) for method, path, prepare in routes]
 
@@ -246,6 +274,50 @@ class Api:
     ) -> Execute:
         rules.reject_expand(conform(params, EarlyFraudWarningRetrieveParams))
         return lambda: self._disputes.retrieve_warning(object_id)
+
+    def _create_shipping_rate(self, params: dict[str, Any], call: Call) -> Execute:
+        request = promotion_rules.shipping_rate_request(params)
+        return lambda: self._promotions.create_shipping_rate(request)
+
+    def _list_shipping_rates(self, params: dict[str, Any], call: Call) -> Execute:
+        limit = promotion_rules.shipping_rate_list_limit(params)
+        return lambda: self._promotions.list_shipping_rates(limit)
+
+    def _retrieve_shipping_rate(
+        self, params: dict[str, Any], call: Call, object_id: str
+    ) -> Execute:
+        rules.reject_expand(conform(params, ShippingRateRetrieveParams))
+        return lambda: self._promotions.shipping_rate(object_id, "shipping_rate_token")
+
+    def _create_coupon(self, params: dict[str, Any], call: Call) -> Execute:
+        request = promotion_rules.coupon_request(params, call.arrived_at)
+        return lambda: self._promotions.create_coupon(request)
+
+    def _retrieve_coupon(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
+        rules.reject_expand(conform(params, CouponRetrieveParams))
+        return lambda: self._promotions.coupon(object_id, "id")
+
+    def _update_coupon(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
+        update = promotion_rules.coupon_update(params)
+        return lambda: self._promotions.update_coupon(object_id, update)
+
+    def _create_promotion_code(self, params: dict[str, Any], call: Call) -> Execute:
+        request = promotion_rules.promotion_code_request(params, call.arrived_at)
+        return lambda: self._promotions.create_promotion_code(request)
+
+    def _list_promotion_codes(self, params: dict[str, Any], call: Call) -> Execute:
+        query = promotion_rules.promotion_code_query(params)
+        return lambda: self._promotions.list_promotion_codes(query)
+
+    def _retrieve_promotion_code(
+        self, params: dict[str, Any], call: Call, object_id: str
+    ) -> Execute:
+        rules.reject_expand(conform(params, PromotionCodeRetrieveParams))
+        return lambda: self._promotions.promotion_code(object_id, "id")
+
+    def _update_promotion_code(self, params: dict[str, Any], call: Call, object_id: str) -> Execute:
+        update = promotion_rules.promotion_code_update(params)
+        return lambda: self._promotions.update_promotion_code(object_id, update)
 
 
 def endpoint_of(method: str, path: str) -> str:

@@ -26,6 +26,10 @@ from stripe_simulator.state import State, WebhookDelivery
 from stripe_simulator.webhooks import Webhooks
 
 
+class CodeRefused(ValueError):
+    """The hosted page refused a promotion code; the message is the page's."""
+
+
 class TestKnobs:
     __test__ = False  # not a pytest test class, whatever its name says
 
@@ -93,14 +97,40 @@ class TestKnobs:
 
     # What the shopper does on the hosted page
 
-    def pay(self, session_id: str, card: str = SUCCESS_CARD, **details: str) -> bool:
+    def pay(
+        self,
+        session_id: str,
+        card: str = SUCCESS_CARD,
+        *,
+        shipping_rate: str | None = None,
+        promotion_code: str | None = None,
+        **details: str,
+    ) -> bool:
         """What the Pay button does; True when the session got paid.
 
+        ``shipping_rate`` (an ``shr_`` id or a display name) is chosen first and
+        ``promotion_code`` (as a shopper types it) applied, as on the page; a code
+        the page would refuse raises CodeRefused with the page's message.
         ``details`` are ShopperDetails fields (email, name, line1, ...); defaults fill the rest.
         """
         with self._lock:
+            if shipping_rate is not None:
+                self._sessions.choose_shipping(session_id, self._rate_id(session_id, shipping_rate))
+            if promotion_code is not None:
+                refused = self._sessions.apply_promotion_code(session_id, promotion_code)
+                if refused:
+                    raise CodeRefused(refused)
+            refused = self._sessions.recheck_promotion_code(session_id)
+            if refused:
+                raise CodeRefused(refused)
             outcome = self._payments.pay_by_card(session_id, card, ShopperDetails(**details))
         return outcome is PaymentOutcome.PAID
+
+    def _rate_id(self, session_id: str, rate: str) -> str:
+        for offered in self._sessions.shipping_rates(session_id):
+            if rate in (offered["id"], offered["display_name"]):
+                return offered["id"]
+        raise ValueError(f"Checkout Session {session_id} offers no shipping rate {rate!r}.")
 
     def pay_delayed(self, session_id: str, succeed: bool = True, **details: str) -> bool:
         """Pay by bank debit with the test account that later settles (or fails)."""

@@ -1,5 +1,5 @@
 """Stripe-shaped JSON objects: checkout.session, payment_intent, charge, refund, dispute,
-early fraud warning, list, event.
+early fraud warning, shipping rate, coupon, promotion code, list, event.
 
 Each is built on the shape of Stripe's published example object (``shapes``): the
 example's keys, no others but those Stripe adds when they apply, with the sample
@@ -16,6 +16,11 @@ from typing import Any
 import stripe
 
 from stripe_simulator.currencies import payment_method_types
+from stripe_simulator.promotion_rules import (
+    CouponRequest,
+    PromotionCodeRequest,
+    ShippingRateRequest,
+)
 from stripe_simulator.rules import HOSTED_UI_MODE, SessionRequest, ShopperDetails
 from stripe_simulator.shapes import shaped
 
@@ -83,6 +88,7 @@ def checkout_session(
         SESSION_DEFAULTS
         | {
             "id": session_id,
+            "allow_promotion_codes": request.allow_promotion_codes,
             "amount_subtotal": request.total,
             "amount_total": request.total,
             "cancel_url": request.cancel_url,
@@ -314,6 +320,82 @@ def early_fraud_warning(intent: dict[str, Any], *, created: int) -> dict[str, An
             "fraud_type": "made_with_stolen_card",
         },
     )
+
+
+def shipping_rate(request: ShippingRateRequest, *, created: int) -> dict[str, Any]:
+    return shaped(
+        "shipping_rate",
+        {
+            "id": new_id("shr"),
+            "object": "shipping_rate",
+            "active": True,
+            "created": created,
+            "delivery_estimate": request.delivery_estimate,
+            "display_name": request.display_name,
+            "fixed_amount": {"amount": request.amount, "currency": request.currency},
+            "livemode": False,
+            "metadata": dict(request.metadata),
+            "tax_behavior": request.tax_behavior,
+            "tax_code": request.tax_code,
+            "type": "fixed_amount",
+        },
+    )
+
+
+def coupon(request: CouponRequest, *, created: int) -> dict[str, Any]:
+    """A coupon as created; ``valid`` and ``times_redeemed`` change as it is used and ages."""
+    return shaped(
+        "coupon",
+        {
+            "id": request.id or random_code(8),
+            "object": "coupon",
+            "amount_off": request.amount_off,
+            "created": created,
+            "currency": request.currency,
+            "duration": request.duration,
+            "duration_in_months": request.duration_in_months,
+            "livemode": False,
+            "max_redemptions": request.max_redemptions,
+            "metadata": dict(request.metadata),
+            "name": request.name,
+            "percent_off": request.percent_off,
+            "redeem_by": request.redeem_by,
+            "times_redeemed": 0,
+            "valid": True,
+        },
+    )
+
+
+def promotion_code(request: PromotionCodeRequest, *, created: int) -> dict[str, Any]:
+    """A promotion code in the API version's shape: its coupon under ``promotion``."""
+    return shaped(
+        "promotion_code",
+        {
+            "id": new_id("promo"),
+            "object": "promotion_code",
+            "active": request.active,
+            "code": request.code or random_code(8),
+            "created": created,
+            "customer": None,
+            "customer_account": None,
+            "expires_at": request.expires_at,
+            "livemode": False,
+            "max_redemptions": request.max_redemptions,
+            "metadata": dict(request.metadata),
+            "promotion": {"coupon": request.coupon, "type": "coupon"},
+            "restrictions": {
+                "first_time_transaction": False,
+                "minimum_amount": request.minimum_amount,
+                "minimum_amount_currency": request.minimum_amount_currency,
+            },
+            "times_redeemed": 0,
+        },
+    )
+
+
+def random_code(length: int) -> str:
+    """What Stripe generates for a coupon id or a promotion code left unnamed: 'Z4OV52SU'."""
+    return "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(length))
 
 
 def list_object(url: str, data: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:

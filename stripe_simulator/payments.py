@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from stripe_simulator import objects
+from stripe_simulator.promotions import Promotions
 from stripe_simulator.rules import ShopperDetails, details_problems
 from stripe_simulator.sessions import Sessions, close
 from stripe_simulator.state import Clock, ScheduledSettlement, State
@@ -51,11 +52,13 @@ class Payments:
         state: State,
         clock: Clock,
         sessions: Sessions,
+        promotions: Promotions,
         delayed_payment_seconds: float = DEFAULT_DELAYED_PAYMENT_SECONDS,
     ) -> None:
         self._state = state
         self._clock = clock
         self._sessions = sessions
+        self._promotions = promotions
         self.delayed_payment_seconds = delayed_payment_seconds
 
     def pay_by_card(self, session_id: str, card: str, details: ShopperDetails) -> PaymentOutcome:
@@ -67,9 +70,13 @@ class Payments:
             return PaymentOutcome.DECLINED
         if number != SUCCESS_CARD:
             return PaymentOutcome.UNKNOWN_CARD
-        intent = self._complete(session, details, "card")
-        _succeed(intent)
-        session["payment_status"] = "paid"
+        if session["amount_total"] == 0:  # a discount covered everything: no charge
+            self._complete(session, details, None)
+            session["payment_status"] = "no_payment_required"
+        else:
+            _succeed(self._complete(session, details, "card"))
+            session["payment_status"] = "paid"
+        self._promotions.redeem(session["discounts"])
         self._sessions.emit("checkout.session.completed", session_id)
         return PaymentOutcome.PAID
 
@@ -99,6 +106,7 @@ class Payments:
         session["total_details"]["amount_discount"] = session["amount_subtotal"]
         session["amount_total"] = 0
         session["payment_status"] = "no_payment_required"
+        self._promotions.redeem(session["discounts"])
         self._sessions.emit("checkout.session.completed", session_id)
 
     def settle(self, session_id: str, succeeds: bool | None = None) -> None:
@@ -111,6 +119,7 @@ class Payments:
         if scheduled.succeeds if succeeds is None else succeeds:
             _succeed(intent)
             session["payment_status"] = "paid"
+            self._promotions.redeem(session["discounts"])
             self._sessions.emit("checkout.session.async_payment_succeeded", session_id)
         else:
             intent["status"] = "requires_payment_method"

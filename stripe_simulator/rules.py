@@ -17,25 +17,26 @@ from stripe.params.checkout import SessionCreateParams, SessionCreateParamsShipp
 
 from stripe_simulator import currencies
 from stripe_simulator.money import format_amount, format_amount_with_code
+from stripe_simulator.promotion_rules import ShippingRateRequest, shipping_rate_data
 from stripe_simulator.wire import (
+    DEFAULT_LIST_LIMIT,
+    MAX_LIST_LIMIT,
     conform,
     invalid,
     literal_values,
+    metadata_of,
     missing,
+    reject_expand,
     unsupported,
 )
 
 SESSION_LIFETIME = 24 * 60 * 60  # Stripe's default and maximum expires_at, seconds
 MIN_SESSION_LIFETIME = 30 * 60  # Stripe's minimum expires_at, seconds
 MAX_LINE_ITEMS = 100  # in payment mode
+MAX_SHIPPING_OPTIONS = 5
 HOSTED_UI_MODE = "hosted_page"  # the API version's name for the redirect flow
-MAX_METADATA_KEYS = 50
-MAX_METADATA_KEY_LENGTH = 40
-MAX_METADATA_VALUE_LENGTH = 500
 MAX_CLIENT_REFERENCE_ID_LENGTH = 200
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
-DEFAULT_LIST_LIMIT = 10
-MAX_LIST_LIMIT = 100
 SHIPPING_COUNTRIES = literal_values(
     SessionCreateParamsShippingAddressCollection, "allowed_countries"
 )
@@ -57,6 +58,22 @@ class Line:
 
 
 @dataclass(frozen=True)
+class ShippingOption:
+    """One of ``shipping_options``: an existing rate's id, or the data for a new rate."""
+
+    shipping_rate: str | None
+    shipping_rate_data: ShippingRateRequest | None
+
+
+@dataclass(frozen=True)
+class Discount:
+    """One of ``discounts``: a coupon's id or a promotion code's id (``promo_...``)."""
+
+    coupon: str | None
+    promotion_code: str | None
+
+
+@dataclass(frozen=True)
 class SessionRequest:
     """A Checkout Session create request that Stripe would accept."""
 
@@ -72,6 +89,9 @@ class SessionRequest:
     shipping_countries: tuple[str, ...] | None
     collects_phone: bool
     payment_intent_metadata: dict[str, str]
+    shipping_options: tuple[ShippingOption, ...] = ()
+    allow_promotion_codes: bool | None = None
+    discounts: tuple[Discount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,7 +123,7 @@ def session_request(params: dict[str, Any], now: float) -> SessionRequest:
     currency = lines[0].currency
     total = sum(line.amount for line in lines)
     _check_total(total, currency)
-    metadata = _metadata(params.get("metadata"), "metadata")
+    metadata = metadata_of(params.get("metadata"), "metadata")
     client_reference_id = params.get("client_reference_id")
     if len(client_reference_id or "") > MAX_CLIENT_REFERENCE_ID_LENGTH:
         raise invalid("client_reference_id", "client_reference_id can be at most 200 characters.")
@@ -122,9 +142,12 @@ def session_request(params: dict[str, Any], now: float) -> SessionRequest:
         client_reference_id=client_reference_id,
         shipping_countries=_shipping_countries(params),
         collects_phone=params.get("phone_number_collection", {}).get("enabled", False),
-        payment_intent_metadata=_metadata(
+        payment_intent_metadata=metadata_of(
             intent_data.get("metadata"), "payment_intent_data[metadata]"
         ),
+        shipping_options=_shipping_options(params),
+        allow_promotion_codes=params.get("allow_promotion_codes"),
+        discounts=_discounts(params),
     )
 
 
@@ -137,11 +160,6 @@ def _check_modelled(params: dict[str, Any]) -> None:
     if params.get("ui_mode", HOSTED_UI_MODE) != HOSTED_UI_MODE:
         raise unsupported("ui_mode", f"ui_mode other than {HOSTED_UI_MODE}")
     reject_expand(params)
-
-
-def reject_expand(params: dict[str, Any]) -> None:
-    if "expand" in params:
-        raise unsupported("expand", "expanding fields")
 
 
 def _checkout_lines(params: dict[str, Any]) -> tuple[Line, ...]:
@@ -233,20 +251,6 @@ def _expires_at(params: dict[str, Any], now: int) -> int:
     return expires_at
 
 
-def _metadata(metadata: dict[str, str] | str | None, param: str) -> dict[str, str]:
-    """Metadata as stored: an empty value (a whole ``metadata=``, or one key's) unsets."""
-    if not metadata:
-        return {}
-    if len(metadata) > MAX_METADATA_KEYS:
-        raise invalid(param, f"Metadata can have at most {MAX_METADATA_KEYS} keys.")
-    for key, value in metadata.items():
-        if len(key) > MAX_METADATA_KEY_LENGTH:
-            raise invalid(f"{param}[{key}]", "Metadata keys can be at most 40 characters.")
-        if len(value) > MAX_METADATA_VALUE_LENGTH:
-            raise invalid(f"{param}[{key}]", "Metadata values can be at most 500 characters.")
-    return {key: value for key, value in metadata.items() if value}
-
-
 def _shipping_countries(params: dict[str, Any]) -> tuple[str, ...] | None:
     if "shipping_address_collection" not in params:
         return None
@@ -259,6 +263,57 @@ def _shipping_countries(params: dict[str, Any]) -> tuple[str, ...] | None:
                 f"{country} is not a country Stripe ships to.",
             )
     return tuple(countries)
+
+
+def _shipping_options(params: dict[str, Any]) -> tuple[ShippingOption, ...]:
+    options = params.get("shipping_options", [])
+    if len(options) > MAX_SHIPPING_OPTIONS:
+        raise invalid(
+            "shipping_options",
+            f"You can specify at most {MAX_SHIPPING_OPTIONS} shipping options; "
+            f"you specified {len(options)}.",
+        )
+    checked = []
+    for index, option in enumerate(options):
+        param = f"shipping_options[{index}]"
+        if ("shipping_rate" in option) == ("shipping_rate_data" in option):
+            raise invalid(
+                param,
+                "You must specify exactly one of these parameters: "
+                f"{param}[shipping_rate], {param}[shipping_rate_data].",
+            )
+        data = option.get("shipping_rate_data")
+        checked.append(
+            ShippingOption(
+                shipping_rate=option.get("shipping_rate"),
+                shipping_rate_data=(
+                    shipping_rate_data(data, f"{param}[shipping_rate_data]") if data else None
+                ),
+            )
+        )
+    return tuple(checked)
+
+
+def _discounts(params: dict[str, Any]) -> tuple[Discount, ...]:
+    discounts = params.get("discounts", [])
+    if discounts and "allow_promotion_codes" in params:
+        raise invalid(
+            "allow_promotion_codes",
+            "You may only specify one of these parameters: allow_promotion_codes, discounts.",
+        )
+    if len(discounts) > 1:
+        raise invalid("discounts", "You can only specify one discount per Checkout Session.")
+    checked = []
+    for index, discount in enumerate(discounts):
+        param = f"discounts[{index}]"
+        if ("coupon" in discount) == ("promotion_code" in discount):
+            raise invalid(
+                param,
+                "You must specify exactly one of these parameters: "
+                f"{param}[coupon], {param}[promotion_code].",
+            )
+        checked.append(Discount(discount.get("coupon"), discount.get("promotion_code")))
+    return tuple(checked)
 
 
 # --- Refunds ------------------------------------------------------------------------------
@@ -287,7 +342,7 @@ def refund_request(params: dict[str, Any]) -> RefundRequest:
         charge=params.get("charge"),
         amount=amount,
         reason=reason,
-        metadata=_metadata(params.get("metadata"), "metadata"),
+        metadata=metadata_of(params.get("metadata"), "metadata"),
     )
 
 

@@ -14,6 +14,7 @@ from stripe_simulator.hosted import HostedPage
 from stripe_simulator.knobs import TestKnobs
 from stripe_simulator.money import DEFAULT_LOCALE
 from stripe_simulator.payments import DEFAULT_DELAYED_PAYMENT_SECONDS, Payments
+from stripe_simulator.promotions import Promotions
 from stripe_simulator.refunds import Refunds
 from stripe_simulator.scheduler import TICK_SECONDS, Scheduler
 from stripe_simulator.server import SimulatorServer
@@ -37,8 +38,8 @@ class _Delegated:
 
 
 class StripeSimulator(TestKnobs):
-    """Stripe's Checkout Session, PaymentIntent, Charge, Refund and Dispute APIs, hosted page,
-    Dashboard and webhooks.
+    """Stripe's Checkout Session, PaymentIntent, Charge, Refund, Dispute, Shipping Rate, Coupon
+    and Promotion Code APIs, hosted page, Dashboard and webhooks.
 
     All state lives in memory behind one lock; the HTTP server, the scheduler and
     webhook deliveries run in daemon threads. Tests start it on port 0 and read
@@ -51,6 +52,9 @@ class StripeSimulator(TestKnobs):
     refunds = _Delegated("_state", "refunds")
     disputes = _Delegated("_state", "disputes")
     early_fraud_warnings = _Delegated("_state", "early_fraud_warnings")
+    shipping_rates = _Delegated("_state", "shipping_rates")
+    coupons = _Delegated("_state", "coupons")
+    promotion_codes = _Delegated("_state", "promotion_codes")
     events = _Delegated("_state", "events")
     deliveries = _Delegated("_state", "deliveries")
     webhook_url = _Delegated("_webhooks", "url")
@@ -84,8 +88,13 @@ class StripeSimulator(TestKnobs):
             retry_delays=webhook_retry_delays,
             log=self._log,
         )
-        self._sessions = Sessions(self._state, self._clock, self._webhooks, page_url=self._page_url)
-        self._payments = Payments(self._state, self._clock, self._sessions, delayed_payment_seconds)
+        self._promotions = Promotions(self._state, self._clock)
+        self._sessions = Sessions(
+            self._state, self._clock, self._webhooks, self._promotions, page_url=self._page_url
+        )
+        self._payments = Payments(
+            self._state, self._clock, self._sessions, self._promotions, delayed_payment_seconds
+        )
         self._refunds = Refunds(self._state, self._clock, self._webhooks)
         self._disputes = Disputes(self._state, self._clock, self._webhooks)
         self._api = Api(
@@ -97,6 +106,7 @@ class StripeSimulator(TestKnobs):
             self._payments,
             self._refunds,
             self._disputes,
+            self._promotions,
         )
         self._hosted = HostedPage(self._lock, self._state, self._sessions, self._payments, locale)
         self._dashboard = Dashboard(self._lock, self._state, self._refunds, self._disputes, locale)

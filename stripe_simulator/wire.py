@@ -27,6 +27,11 @@ TEST_KEY_PREFIX = "sk_test_"
 REQUEST_OPTION_NAMES = frozenset(stripe.RequestOptions.__annotations__)
 # Stripe lets metadata values be empty (that unsets a key); nothing else.
 EMPTY_ALLOWED_UNDER = "metadata"
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+DEFAULT_LIST_LIMIT = 10
+MAX_LIST_LIMIT = 100
 
 FORM_KEY = re.compile(r"(?P<head>[^\[\]]+)(?P<tail>(?:\[[^\[\]]*\])*)")
 FORM_KEY_PART = re.compile(r"\[([^\[\]]*)\]")
@@ -181,7 +186,7 @@ def literal_values(typed_dict: type, name: str) -> frozenset[str]:
 def conform(value: Any, hint: Any, param: str = "") -> Any:
     """Check decoded form data against an SDK type hint, as Stripe checks a request.
 
-    Returns the value with integers and booleans converted; raises
+    Returns the value with numbers and booleans converted; raises
     SimulatorApiError naming the offending parameter (``line_items[0][foo]``).
     """
     hint = _strip_qualifiers(hint)
@@ -288,11 +293,37 @@ def _conform_scalar(value: Any, hint: Any, param: str) -> Any:
         if not re.fullmatch(r"-?\d+", value):
             raise invalid(param, f"Invalid integer: {value}", "parameter_invalid_integer")
         return int(value)
+    if hint is float:
+        if not re.fullmatch(r"-?\d+(\.\d+)?", value):
+            raise invalid(param, f"Invalid decimal: {value}", "parameter_invalid_decimal")
+        return float(value)
     if hint is bool:
         if value not in ("true", "false"):
             raise invalid(param, f"Invalid boolean: {value}")
         return value == "true"
     return value
+
+
+# --- Parameters every endpoint shares ---------------------------------------------------
+
+
+def reject_expand(params: dict[str, Any]) -> None:
+    if "expand" in params:
+        raise unsupported("expand", "expanding fields")
+
+
+def metadata_of(metadata: dict[str, str] | str | None, param: str) -> dict[str, str]:
+    """Metadata as stored: an empty value (a whole ``metadata=``, or one key's) unsets."""
+    if not metadata:
+        return {}
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise invalid(param, f"Metadata can have at most {MAX_METADATA_KEYS} keys.")
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY_LENGTH:
+            raise invalid(f"{param}[{key}]", "Metadata keys can be at most 40 characters.")
+        if len(value) > MAX_METADATA_VALUE_LENGTH:
+            raise invalid(f"{param}[{key}]", "Metadata values can be at most 500 characters.")
+    return {key: value for key, value in metadata.items() if value}
 
 
 # --- Authentication ---------------------------------------------------------------------

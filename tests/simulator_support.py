@@ -111,6 +111,40 @@ def shipping_params(*countries: str, phone: bool = True) -> dict:
     )
 
 
+STANDARD_RATE = {
+    "display_name": "Standard",
+    "type": "fixed_amount",
+    "fixed_amount": {"amount": 6000, "currency": "inr"},
+    "delivery_estimate": {
+        "minimum": {"unit": "business_day", "value": 3},
+        "maximum": {"unit": "business_day", "value": 5},
+    },
+}
+EXPRESS_RATE = {
+    "display_name": "Express",
+    "type": "fixed_amount",
+    "fixed_amount": {"amount": 15000, "currency": "inr"},
+    "delivery_estimate": {
+        "minimum": {"unit": "business_day", "value": 1},
+        "maximum": {"unit": "business_day", "value": 2},
+    },
+}
+
+
+def shipped_params(**overrides) -> dict:
+    """The same order (₹1,300.00) with Standard (₹60) and Express (₹150) delivery offered."""
+    return (
+        session_params(
+            shipping_address_collection={"allowed_countries": ["IN"]},
+            shipping_options=[
+                {"shipping_rate_data": STANDARD_RATE},
+                {"shipping_rate_data": EXPRESS_RATE},
+            ],
+        )
+        | overrides
+    )
+
+
 def success_url_for(session_id: str) -> str:
     return SUCCESS_URL.replace("{CHECKOUT_SESSION_ID}", session_id)
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import stripe_simulator
-from tests.simulator_support import dollar_params, session_params
+from tests.simulator_support import EXPRESS_RATE, STANDARD_RATE, dollar_params, session_params
 
 EXAMPLES = json.loads(
     (Path(stripe_simulator.__file__).parent / "stripe_examples.json").read_text()
@@ -47,11 +47,34 @@ def test_every_object_over_http_and_in_every_event_has_the_examples_keys(
         answers.append(obj.to_dict())
         return obj
 
-    # Sessions: open, paid by card, paid by a bank debit still processing, expired.
-    card = told(sdk.v1.checkout.sessions.create(params=session_params()))
+    # Shipping rates, coupons and promotion codes: created, retrieved, updated, listed.
+    rate = told(sdk.v1.shipping_rates.create(params=STANDARD_RATE))
+    told(sdk.v1.shipping_rates.retrieve(rate.id))
+    percent = told(sdk.v1.coupons.create(params={"percent_off": 10, "duration": "once"}))
+    told(sdk.v1.coupons.update(percent.id, params={"name": "Diwali 10%"}))
+    flat = told(sdk.v1.coupons.create(params={"amount_off": 10000, "currency": "inr"}))
+    code = told(
+        sdk.v1.promotion_codes.create(
+            params={"promotion": {"type": "coupon", "coupon": percent.id}, "code": "DIWALI10"}
+        )
+    )
+    told(sdk.v1.promotion_codes.update(code.id, params={"metadata": {"campaign": "diwali"}}))
+    for listed in sdk.v1.promotion_codes.list(params={"code": "DIWALI10"}).data:
+        told(listed)
+    for listed in sdk.v1.shipping_rates.list().data:
+        told(listed)
+
+    # Sessions: open, paid by card (with shipping and a code), paid by a bank debit still
+    # processing, expired, with a coupon.
+    shipped = session_params(
+        shipping_options=[{"shipping_rate": rate.id}, {"shipping_rate_data": EXPRESS_RATE}],
+        allow_promotion_codes=True,
+    )
+    card = told(sdk.v1.checkout.sessions.create(params=shipped))
+    told(sdk.v1.checkout.sessions.create(params=session_params(discounts=[{"coupon": flat.id}])))
     debit = told(sdk.v1.checkout.sessions.create(params=dollar_params()))
     expired = told(sdk.v1.checkout.sessions.create(params=session_params()))
-    sim.pay(card.id)
+    sim.pay(card.id, shipping_rate="Express", promotion_code="diwali10")
     sim.pay_delayed(debit.id)
     told(sdk.v1.checkout.sessions.expire(expired.id))
     card = told(sdk.v1.checkout.sessions.retrieve(card.id))
@@ -103,3 +126,5 @@ def test_every_object_over_http_and_in_every_event_has_the_examples_keys(
         assert set(event["data"]) <= {"object", "previous_attributes"}
     assert "failure_reason" not in made
     assert failed.failure_reason == "lost_or_stolen_card"
+    assert card.shipping_cost.shipping_rate != rate.id  # the shopper chose Express
+    assert card.discounts[0].promotion_code == code.id
