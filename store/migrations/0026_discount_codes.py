@@ -45,8 +45,8 @@ class Migration(migrations.Migration):
                         max_length=40,
                         validators=[
                             django.core.validators.RegexValidator(
-                                "^[A-Za-z0-9-]+$",
-                                "Use only letters, digits and dashes (no spaces), e.g. DIWALI-10.",
+                                "^[A-Za-z0-9]+$",
+                                "Use only letters and digits (no spaces or dashes), e.g. DIWALI10.",
                             )
                         ],
                     ),
@@ -156,6 +156,7 @@ class Migration(migrations.Migration):
                 ),
                 ("active_at_stripe", models.BooleanField(default=False)),
                 ("sync_error", models.CharField(blank=True, max_length=255)),
+                ("stripe_attempt", models.PositiveIntegerField(default=0)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("retired_at", models.DateTimeField(blank=True, null=True)),
                 (

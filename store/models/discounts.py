@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from store import money
 
-# Stripe's promotion codes: letters, digits and dashes; unique regardless of case.
+# What Stripe takes in a promotion code (unique regardless of case): letters and digits.
 CODE_CHARACTERS = RegexValidator(
-    r"^[A-Za-z0-9-]+$", "Use only letters, digits and dashes (no spaces), e.g. DIWALI-10."
+    r"^[A-Za-z0-9]+$", "Use only letters and digits (no spaces or dashes), e.g. DIWALI10."
 )
 
 
@@ -123,6 +123,9 @@ class DiscountCodeTerms(models.Model):
     active_at_stripe = models.BooleanField(default=False)
     # Why the last attempt to bring Stripe in line failed; empty once it succeeded.
     sync_error = models.CharField(max_length=255, blank=True)
+    # Failed attempts so far: part of the idempotency keys, since Stripe replays a saved 5xx
+    # for a key forever (the coupon's own id keeps a new key from making a second coupon).
+    stripe_attempt = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     # When newer terms replaced these and their promotion code was deactivated at Stripe.
     retired_at = models.DateTimeField(null=True, blank=True)
@@ -145,8 +148,13 @@ class DiscountCodeTerms(models.Model):
     def same_terms_as(self, discount_code: DiscountCode) -> bool:
         return all(getattr(self, name) == getattr(discount_code, name) for name in self.TERMS)
 
+    @property
+    def stripe_coupon_name(self) -> str:
+        """The id the version's coupon is created with, so it can only be made once."""
+        return f"mini-store-{self.public_id.hex}"
+
     def idempotency_key(self, step: str) -> str:
-        return f"discount-terms-{self.public_id}-{step}"
+        return f"discount-terms-{self.public_id}-{step}-{self.stripe_attempt}"
 
     def discount_on(self, subtotal: int) -> int:
         """What Stripe takes off ``subtotal``: a percentage rounded to the nearest minor

@@ -5,10 +5,12 @@ A Stripe coupon's terms never change, so new terms get a new version row
 then, with no transaction open: creates the version's coupon, deactivates the
 promotion codes of older versions (never deleting anything: orders refer to
 them), creates the version's promotion code, and sets its ``active``. Each
-answer is recorded as it comes, each create carries an idempotency key derived
-from the version, and a promotion code whose answer was lost is found again by
-its code, so a retry, a second save or ``sync_orders`` reaches Stripe once per
-object. A failure leaves the version "not yet at Stripe" with Stripe's message.
+answer is recorded as it comes. Each object is made once however often this
+runs (a retry, a second save, ``sync_orders``): requests carry idempotency keys
+derived from the version, the coupon's id is the version's own, and a promotion
+code whose answer was lost is found again by its code. After a failure the next
+attempt uses new keys, since Stripe replays a saved 5xx for a key forever. A
+failure leaves the version "not yet at Stripe" with Stripe's message.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def sync_with_stripe(discount_code: DiscountCode) -> SyncResult:
             extra={"discount_code": discount_code.code, "terms": str(current.public_id)},
         )
         message = describe(error)
-        _record(current, sync_error=message)
+        _record(current, sync_error=message, stripe_attempt=current.stripe_attempt + 1)
         return SyncResult(at_stripe=False, message=message)
     _record(current, sync_error="")
     return SyncResult(at_stripe=True)
@@ -118,7 +120,10 @@ def needs_sync(discount_code: DiscountCode) -> bool:
 
 
 def _create_coupon(version: DiscountCodeTerms):
+    """The version's coupon, made with the version's own id: if an earlier attempt made it
+    (its answer lost), Stripe says so and the coupon is read instead."""
     params: dict = {
+        "id": version.stripe_coupon_name,
         "duration": "once",
         "name": version.display_terms[:40],
         "metadata": {TERMS_METADATA_KEY: str(version.public_id)},
@@ -131,9 +136,14 @@ def _create_coupon(version: DiscountCodeTerms):
         params["redeem_by"] = int(version.ends_at.timestamp())
     if version.max_redemptions is not None:
         params["max_redemptions"] = version.max_redemptions
-    return stripe_client().v1.coupons.create(
-        params=params, options={"idempotency_key": version.idempotency_key("coupon")}
-    )
+    try:
+        return stripe_client().v1.coupons.create(
+            params=params, options={"idempotency_key": version.idempotency_key("coupon")}
+        )
+    except stripe.InvalidRequestError as error:
+        if error.code != "resource_already_exists":
+            raise
+        return stripe_client().v1.coupons.retrieve(version.stripe_coupon_name)
 
 
 def _retire_older_versions(discount_code: DiscountCode, current: DiscountCodeTerms) -> None:
@@ -141,10 +151,9 @@ def _retire_older_versions(discount_code: DiscountCode, current: DiscountCodeTer
     older = discount_code.versions.filter(retired_at__isnull=True).exclude(pk=current.pk)
     for version in older:
         if version.stripe_promotion_code_id:
+            # Setting `active` is idempotent by itself: no key (a saved 5xx would stick to it).
             stripe_client().v1.promotion_codes.update(
-                version.stripe_promotion_code_id,
-                params={"active": False},
-                options={"idempotency_key": version.idempotency_key("retire")},
+                version.stripe_promotion_code_id, params={"active": False}
             )
         _record(version, active_at_stripe=False, retired_at=timezone.now())
 
@@ -155,14 +164,17 @@ def _find_or_create_promotion_code(current: DiscountCodeTerms, active: bool) -> 
     Any other active promotion code of this shop's with this code (an older version's whose
     answer was lost) is deactivated first: Stripe allows one active promotion code per code.
     """
-    found = stripe_client().v1.promotion_codes.list(
-        params={"code": current.code, "active": True, "limit": 100}
-    )
+    found = stripe_client().v1.promotion_codes.list(params={"code": current.code, "limit": 100})
     for promotion_code in found.data:
         if _coupon_of(promotion_code) == current.stripe_coupon_id:
-            _record(current, stripe_promotion_code_id=promotion_code.id, active_at_stripe=True)
+            _record(
+                current,
+                stripe_promotion_code_id=promotion_code.id,
+                active_at_stripe=promotion_code.active,
+            )
             return
-        if optional(promotion_code, "metadata", TERMS_METADATA_KEY):
+    for promotion_code in found.data:
+        if promotion_code.active and optional(promotion_code, "metadata", TERMS_METADATA_KEY):
             stripe_client().v1.promotion_codes.update(promotion_code.id, params={"active": False})
     promotion_code = stripe_client().v1.promotion_codes.create(
         params=_promotion_code_params(current, active),
