@@ -14,7 +14,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from home import shop_page
-from store import basket, currencies, money, refused_checkout, shopper, stock
+from store import basket, currencies, money, refused_checkout, shipping, shopper, stock
 from store.forms import CheckoutForm, products_for_sale
 from store.gst.documents import registration
 from store.models import Order
@@ -95,6 +95,7 @@ class HomePage(Page):
         context["basket_total"] = running_total(form)
         # A GST-registered shop says its prices include GST; an unregistered one says nothing.
         context["prices_include_gst"] = registration() is not None
+        context["shipping"] = shipping.shop_page_note(settings.STORE_CURRENCY)
         context["visitor"] = shop_page.MARKERS
         return context
 

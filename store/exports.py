@@ -65,6 +65,11 @@ COLUMNS = [
     Column("Order", "id"),
     Column("Status", "status"),
     Column("Fulfilment", "fulfilment"),
+    Column("Subtotal", compute=_major("amount_subtotal")),
+    Column("Discount", compute=_major("amount_discount")),
+    Column("Discount code", "discount_code", text=True),
+    Column("Shipping", compute=_major("amount_shipping")),
+    Column("Shipping rate", "shipping_rate_name"),
     Column("Total", compute=_major("amount_total")),
     Column("Refunded", compute=_major("amount_refunded")),
     Column("Currency", "currency"),
@@ -94,6 +99,7 @@ HEADINGS = [column.heading for column in COLUMNS]
 ORDER_FIELDS = sorted(
     {column.field for column in COLUMNS if column.field and column.field != "lines"}
     | {"amount_total", "amount_refunded", "currency", "shipping_state", "shipping_country"}
+    | {"amount_subtotal", "amount_discount", "amount_shipping"}
 )
 # Dates and times in XLSX: real date cells, written year first so no reader takes 03/12 for
 # 12 March; in the shop's time zone, as the headings' "Created", "Paid" are read.

@@ -105,13 +105,25 @@ def offered_to(order) -> list[OfferedRate]:
     return [OfferedRate.from_dict(rate) for rate in order.shipping_rates_offered]
 
 
-def most_expensive(rates: list[OfferedRate]) -> int:
-    return max((rate.amount for rate in rates), default=0)
+@dataclass(frozen=True)
+class ShippingNote:
+    """What the shop page says about shipping: each rate with its price and estimate, and
+    the subtotal from which it is free ("" when never). No rates: it says nothing, as
+    shipping is free."""
+
+    rates: list[tuple[OfferedRate, str]]
+    free_from: str
 
 
-def describe_threshold(shipping: ShippingSettings | None, currency: str) -> str:
-    """ "Free shipping on orders of ₹999.00 or more", or "" when shipping is never free."""
-    if shipping is None or shipping.free_shipping_threshold is None or not active_rates(shipping):
-        return ""
-    threshold = money.format_amount(shipping.free_shipping_threshold, currency)
-    return f"Free shipping on orders of {threshold} or more"
+def shop_page_note(currency: str) -> ShippingNote:
+    shipping = shop_shipping()
+    rates = [
+        (
+            OfferedRate(rate.name, rate.amount, rate.min_business_days, rate.max_business_days),
+            money.format_amount(rate.amount, currency),
+        )
+        for rate in active_rates(shipping)
+    ]
+    threshold = shipping.free_shipping_threshold if shipping else None
+    free_from = money.format_amount(threshold, currency) if rates and threshold else ""
+    return ShippingNote(rates, free_from)

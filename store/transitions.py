@@ -39,9 +39,14 @@ def attach_session(order: Order, *, session_id: str, checkout_url: str) -> bool:
 
 
 def mark_paid(
-    order: Order, *, payment_intent_id: str, customer: dict[str, str], session_id: str
+    order: Order,
+    *,
+    payment_intent_id: str,
+    customer: dict[str, str],
+    charged: dict,
+    session_id: str,
 ) -> bool:
-    """Pending (or ended, if Stripe still took the money) -> paid, once.
+    """Pending (or ended, if Stripe still took the money) -> paid, once, with what was charged.
 
     Takes the units off stock, owes the customer a confirmation and staff a
     new-order email, and sends ``order_paid``. Money for an order that had
@@ -49,7 +54,7 @@ def mark_paid(
     """
     ended_as = order.status if order.status != Order.Status.PENDING else None
     was_holding = stock.is_holding(order)
-    if not order.mark_paid(payment_intent_id=payment_intent_id, customer=customer):
+    if not order.mark_paid(payment_intent_id=payment_intent_id, customer=customer, charged=charged):
         return False
     oversold = stock.consume(order, was_holding=was_holding)
     if ended_as or oversold:

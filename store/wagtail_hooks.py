@@ -3,8 +3,8 @@
 Products are snippets editors manage. Orders and Stripe events are written by
 the payment flow: staff can list and inspect them, and those who may fulfil
 orders can ship them; nobody can edit them otherwise. Discount codes are edited here and
-kept in step with Stripe's coupons. The seller's GST details
-are a site setting; the month's GST report is under Reports.
+kept in step with Stripe's coupons. The seller's GST details and the shipping rates are
+site settings; the month's GST report is under Reports.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from store.admin.orders import LOG_FORMATTERS, MarkShippedBulkAction, OrderViewS
 from store.admin.products import ProductViewSet
 from store.admin.read_only import LimitedPermissionPolicy
 from store.admin.records import LockedSignInViewSet, WebhookEventViewSet
-from store.models import DiscountCode, GSTSettings, Order, WebhookEvent
+from store.admin.shipping import SHIPPING_SETTINGS_PANELS
+from store.models import DiscountCode, GSTSettings, Order, ShippingSettings, WebhookEvent
 
 for read_only_model in (Order, WebhookEvent):
     register_permission_policy(
@@ -41,6 +42,8 @@ register_permission_policy(
 
 register_snippet(ProductViewSet)
 register_setting(GSTSettings, icon="doc-full")
+ShippingSettings.edit_handler = SHIPPING_SETTINGS_PANELS
+register_setting(ShippingSettings, icon="list-ul")
 
 
 @hooks.register("register_admin_viewset")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+
 import environ
 import pytest
 import redis
 import stripe
+from django.apps import apps as django_apps
 from django.core.cache import cache, caches
 from django.db import connection, connections
 
 from home import shop_page
 from mysite.settings.environment import media_storage_config
-from store.models import Product, ProductVariant, ShippingRate
+from store.models import Product, ProductVariant, ShippingRate, ShippingSettings
 from store.payments.stripe_http import InstrumentedRequestsClient, endpoint_of
 from store.signals import order_paid
 from stripe_simulator import StripeSimulator
@@ -128,6 +131,15 @@ def free_shipping(request):
         return
     request.getfixturevalue("_django_db_helper")
     ShippingRate.objects.all().delete()
+
+
+@pytest.fixture
+def shipping_rates(db) -> ShippingSettings:
+    """The sample rates as the migration seeds them (again, if a flush removed them):
+    Standard ₹60 (3–5 business days), Express ₹150 (1–2), free from ₹999."""
+    seed = importlib.import_module("store.migrations.0025_shipping_and_discount_amounts")
+    seed.create_sample_rates(django_apps, None)
+    return ShippingSettings.objects.get(site__is_default_site=True)
 
 
 def behind_the_shops_back() -> None:

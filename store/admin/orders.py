@@ -170,7 +170,9 @@ class OrderInspectView(InspectView):
 
     def get_lines_display_value(self):
         lines = self.object.lines.select_related("order")
-        return render_to_string("store/admin/order_lines.html", {"lines": lines})
+        return render_to_string(
+            "store/admin/order_lines.html", {"lines": lines, "order": self.object}
+        )
 
     def get_customer_display_value(self):
         order = self.object

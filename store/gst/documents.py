@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # GST is India's: orders in other currencies get no tax invoice.
 GST_CURRENCY = "inr"
+# Shipping's Services Accounting Code: courier services.
+SHIPPING_SAC = "996812"
 
 
 class CannotIssue(Exception):
@@ -77,9 +79,12 @@ def issue_invoice(order: Order, *, now: datetime | None = None) -> Invoice | Non
     except CannotIssue as problem:
         _flag(order, f"No tax invoice could be issued: {problem}")
         return None
-    # Shipping and an order-level discount, once orders have them, join here: shipping as
-    # one more supply, a discount through tax_supplies(discount=…).
-    taxed = tax_supplies(supplies, levy_for(seller.seller_state, place))
+    levy = levy_for(seller.seller_state, place)
+    # The discount lowers the goods (Stripe's codes never discount shipping).
+    taxed = tax_supplies(supplies, levy, discount=order.amount_discount)
+    if order.amount_shipping:
+        taxed += tax_supplies([_shipping_supply(order, supplies)], levy)
+        order_lines.append(None)  # the shipping line is no order line
     charged = sum(line.supply.amount for line in taxed)
     if charged != order.amount_total:
         raise RuntimeError(f"order {order.pk}'s lines add up to {charged}, not its total")
@@ -199,6 +204,22 @@ def _supply(line: OrderLine) -> Supply:
         unit_amount=line.unit_amount,
         amount=line.amount,
         rate=gst_class.rate,
+    )
+
+
+def _shipping_supply(order: Order, goods: Sequence[Supply]) -> Supply:
+    """Shipping charged with the goods is part of one composite supply, taxed at the rate of
+    the principal supply (CGST Act s. 8(a)); with goods at several rates, the highest, so
+    the shop never pays less tax than it owes. Its SAC is courier services'."""
+    return Supply(
+        description=f"Shipping ({order.shipping_rate_name})"
+        if order.shipping_rate_name
+        else "Shipping",
+        hsn_code=SHIPPING_SAC,
+        quantity=1,
+        unit_amount=order.amount_shipping,
+        amount=order.amount_shipping,
+        rate=max(supply.rate for supply in goods),
     )
 
 

@@ -188,6 +188,21 @@ class Order(models.Model):
         return money.format_amount(self.amount_total, self.currency)
 
     @property
+    def charge_rows(self) -> list[tuple[str, str]]:
+        """Subtotal, discount (with its code) and shipping (with its rate), as receipts list
+        them above the total; none when the total is simply the lines (no discount, no rate)."""
+        if not (self.amount_discount or self.amount_shipping or self.shipping_rate_name):
+            return []
+        rows = [("Subtotal", money.format_amount(self.amount_subtotal, self.currency))]
+        if self.amount_discount:
+            label = f"Discount ({self.discount_code})" if self.discount_code else "Discount"
+            rows.append((label, "−" + money.format_amount(self.amount_discount, self.currency)))
+        label = f"Shipping ({self.shipping_rate_name})" if self.shipping_rate_name else "Shipping"
+        shipping = money.format_amount(self.amount_shipping, self.currency)
+        rows.append((label, shipping if self.amount_shipping else "Free"))
+        return rows
+
+    @property
     def display_refunded(self) -> str:
         return money.format_amount(self.amount_refunded, self.currency)
 
@@ -292,10 +307,11 @@ class Order(models.Model):
         self.refresh_from_db()
         return bool(updated)
 
-    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str]) -> bool:
+    def mark_paid(self, *, payment_intent_id: str, customer: dict[str, str], charged: dict) -> bool:
         """Pending (or ended, if Stripe still took the money) -> paid, exactly once.
 
-        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone).
+        ``customer`` holds the CUSTOMER_FIELDS Stripe collected (email, address, phone);
+        ``charged`` the CHARGED_FIELDS, as verified (store.payments.amounts).
         """
         now = timezone.now()
         updated = (
@@ -309,6 +325,7 @@ class Order(models.Model):
                 failure_reason="",
                 payment_processing=False,
                 **_customer_fields(customer),
+                **{name: charged[name] for name in CHARGED_FIELDS},
             )
         )
         return self._settled(updated)
@@ -420,6 +437,17 @@ CUSTOMER_FIELDS = (
     "shipping_postal_code",
     "shipping_state",
     "shipping_country",
+)
+
+
+# What Stripe charged, part by part, as Order fields.
+CHARGED_FIELDS = (
+    "amount_subtotal",
+    "amount_discount",
+    "amount_shipping",
+    "amount_total",
+    "discount_code",
+    "shipping_rate_name",
 )
 
 

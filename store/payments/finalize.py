@@ -18,6 +18,7 @@ from django.db import transaction
 
 from store import transitions
 from store.models import Order
+from store.payments import amounts
 from store.payments.outcomes import Outcome
 from store.payments.stripe_api import (
     metadata_of,
@@ -38,11 +39,13 @@ FAILED_INTENT_STATUSES = frozenset({"requires_payment_method", "canceled"})
 
 @dataclass(frozen=True)
 class StripeCheckout:
-    """What Stripe says of a checkout, read before any transaction: the session, and why its
-    delayed payment failed (None: it did not, or the session is not waiting for one)."""
+    """What Stripe says of a checkout, read before any transaction: the session, why its
+    delayed payment failed (None: it did not, or the session is not waiting for one), and
+    for a paid session what it charged (``store.payments.amounts``)."""
 
     session: object
     payment_failure: str | None = None
+    charge: amounts.StripeCharge | None = None
 
 
 def fulfill_checkout(session_id: str) -> Outcome:
@@ -66,7 +69,7 @@ def read_checkout(session_id: str, session=None) -> StripeCheckout:
     """
     session = session or retrieve_session(session_id)
     if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES:
-        return StripeCheckout(session)
+        return StripeCheckout(session, charge=amounts.read_charge(session))
     if optional(session, "status") != "complete":
         return StripeCheckout(session)
     return StripeCheckout(session, delayed_payment_failure(session))
@@ -97,7 +100,7 @@ def session_decision(order: Order, checkout: StripeCheckout) -> Outcome:
     if order.status == Order.Status.PAID:
         return Outcome.ALREADY_PAID
     if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES:
-        return Outcome.MISMATCH if mismatches(order, session) else Outcome.PAID
+        return Outcome.MISMATCH if mismatches(order, checkout) else Outcome.PAID
     status = optional(session, "status")
     if status == "complete":
         return Outcome.FAILED if checkout.payment_failure else Outcome.PROCESSING
@@ -118,12 +121,13 @@ def apply_session(order: Order, checkout: StripeCheckout) -> Outcome:
         order = Order.objects.select_for_update().get(pk=order.pk)
         decision = session_decision(order, checkout)
         if decision is Outcome.MISMATCH:
-            return _refuse_mismatch(order, session)
+            return _refuse_mismatch(order, checkout)
         if decision is Outcome.PAID:
             paid = transitions.mark_paid(
                 order,
                 payment_intent_id=payment_intent_of(session),
                 customer=customer_details(session),
+                charged=amounts.recorded(order, checkout.charge),
                 session_id=session.id,
             )
             return Outcome.PAID if paid else Outcome.ALREADY_PAID
@@ -183,12 +187,10 @@ def customer_details(session) -> dict[str, str]:
     }
 
 
-def mismatches(order: Order, session) -> list[str]:
-    """How Stripe's session disagrees with the order; empty when it matches."""
-    problems = []
-    amount_total = optional(session, "amount_total")
-    if amount_total != order.amount_total:
-        problems.append(f"amount_total {amount_total} != {order.amount_total}")
+def mismatches(order: Order, checkout: StripeCheckout) -> list[str]:
+    """How Stripe's paid session disagrees with the order; empty when it matches."""
+    session = checkout.session
+    problems = amounts.problems(order, checkout.charge)
     currency = optional(session, "currency", default="")
     if currency.lower() != order.currency.lower():
         problems.append(f"currency {currency or None} != {order.currency}")
@@ -198,12 +200,12 @@ def mismatches(order: Order, session) -> list[str]:
     return problems
 
 
-def _refuse_mismatch(order: Order, session) -> Outcome:
-    problems = mismatches(order, session)
+def _refuse_mismatch(order: Order, checkout: StripeCheckout) -> Outcome:
+    problems = mismatches(order, checkout)
     logger.error(
         "NOT marking the order paid: the Checkout Session disagrees: %s",
         "; ".join(problems),
-        extra={"order_id": order.pk, "session_id": session.id},
+        extra={"order_id": order.pk, "session_id": checkout.session.id},
     )
-    order.flag_for_attention(f"Stripe's payment does not match the order: {problems[0]}")
+    order.flag_for_attention("Stripe's payment does not match the order: " + "; ".join(problems))
     return Outcome.MISMATCH

@@ -60,6 +60,13 @@ def retrieve_payment_intent(payment_intent_id: str):
         raise PaymentError(describe(error)) from error
 
 
+def retrieve_shipping_rate(shipping_rate_id: str):
+    try:
+        return stripe_client().v1.shipping_rates.retrieve(shipping_rate_id)
+    except stripe.StripeError as error:
+        raise PaymentError(describe(error)) from error
+
+
 def expire_session(session_id: str, idempotency_key: str):
     """Expire an open session; if it is not open (paid, expired), the session as it is."""
     try:

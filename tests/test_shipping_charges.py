@@ -1,0 +1,275 @@
+"""Shipping charged through Stripe Checkout: the rates the shop offers, the one the shopper
+picks on Stripe's page, verified to the paisa before the order is paid, and shown
+wherever the order is (simulator over HTTP; the sample rates: Standard ₹60, Express ₹150,
+free from ₹999)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from bs4 import BeautifulSoup
+
+from store import emails, order_links
+from store.models import Order, OrderEmail, Refund
+from store.payments.stripe_api import stripe_client
+from tests import test_refunds
+from tests.conftest import quantity_field
+from tests.test_refunds import ORDERS, refund
+
+refunder = test_refunds.refunder
+
+
+def check_out(client, products, **quantities) -> Order:
+    """Post the shop's form (T_Shirt=1 for "T-Shirt"): the pending order and its session."""
+    by_name = {product.name.replace("-", "_"): product for product in products}
+    form = {quantity_field(by_name[name]): str(count) for name, count in quantities.items()}
+    client.post("/checkout/", form)
+    return Order.objects.order_by("-pk").first()
+
+
+def come_back(client, order: Order) -> Order:
+    client.get("/checkout/success/", {"session_id": order.stripe_session_id})
+    order.refresh_from_db()
+    return order
+
+
+def buy(client, stripe_sim, products, shipping_rate=None, **quantities) -> Order:
+    order = check_out(client, products, **quantities)
+    assert stripe_sim.pay(order.stripe_session_id, shipping_rate=shipping_rate)
+    return come_back(client, order)
+
+
+def charged(order: Order) -> tuple:
+    return (
+        order.status,
+        order.amount_subtotal,
+        order.amount_discount,
+        order.amount_shipping,
+        order.amount_total,
+        order.shipping_rate_name,
+    )
+
+
+def test_an_order_under_the_threshold_pays_the_rate_it_chose(
+    client, products, stripe_sim, shipping_rates
+):
+    order = buy(client, stripe_sim, products, shipping_rate="Express", T_Shirt=1, Cap=1)
+
+    assert charged(order) == ("paid", 80000, 0, 15000, 95000, "Express")
+    session = stripe_sim.sessions[order.stripe_session_id]
+    assert session["amount_total"] == 95000  # what the card was charged
+
+
+def test_the_cheapest_rate_is_the_default(client, products, stripe_sim, shipping_rates):
+    order = buy(client, stripe_sim, products, T_Shirt=1)
+    assert charged(order) == ("paid", 50000, 0, 6000, 56000, "Standard")
+
+
+def test_an_order_from_the_threshold_ships_free_or_pays_for_speed(
+    client, products, stripe_sim, shipping_rates
+):
+    free = buy(client, stripe_sim, products, Shoes=1)
+    assert charged(free) == ("paid", 120000, 0, 0, 120000, "Free shipping")
+
+    client.cookies.clear()
+    express = buy(client, stripe_sim, products, shipping_rate="Express", Shoes=1)
+    assert charged(express) == ("paid", 120000, 0, 15000, 135000, "Express")
+
+
+def test_the_session_offers_the_rates_with_their_delivery_estimates(
+    client, products, stripe_sim, shipping_rates
+):
+    under = check_out(client, products, T_Shirt=1)
+    session = stripe_client().v1.checkout.sessions.retrieve(under.stripe_session_id)
+    options = [
+        (rate.display_name, rate.fixed_amount.amount, rate.delivery_estimate.minimum.value)
+        for rate in (
+            stripe_client().v1.shipping_rates.retrieve(option.shipping_rate)
+            for option in session.shipping_options
+        )
+    ]
+    assert options == [("Standard", 6000, 3), ("Express", 15000, 1)]
+    assert under.shipping_rates_offered[0] == {
+        "name": "Standard",
+        "amount": 6000,
+        "min_business_days": 3,
+        "max_business_days": 5,
+    }
+
+
+def test_without_rates_every_order_ships_free_as_before(client, products, stripe_sim):
+    order = buy(client, stripe_sim, products, T_Shirt=1)
+
+    assert charged(order) == ("paid", 50000, 0, 0, 50000, "")
+    assert not stripe_sim.sessions[order.stripe_session_id].get("shipping_options")
+
+
+def test_a_rate_edited_after_checkout_changes_nothing_for_that_order(
+    client, products, stripe_sim, shipping_rates
+):
+    order = check_out(client, products, T_Shirt=1)
+    shipping_rates.rates.filter(name="Standard").update(amount=9900)
+
+    assert stripe_sim.pay(order.stripe_session_id)
+    assert charged(come_back(client, order)) == ("paid", 50000, 0, 6000, 56000, "Standard")
+
+
+# Verification: a session that does not add up, or charges what the shop never offered, is
+# flagged for staff and not paid. Each tampers with one figure only, so each check is needed.
+
+
+def refused(client, order: Order) -> Order:
+    order = come_back(client, order)
+    assert order.status == "pending" and order.paid_at is None
+    assert order.needs_attention
+    return order
+
+
+def test_a_tampered_total_is_flagged_not_paid(client, products, stripe_sim, shipping_rates):
+    order = check_out(client, products, T_Shirt=1)
+    assert stripe_sim.pay(order.stripe_session_id)
+    stripe_sim.tamper(order.stripe_session_id, amount_total=50000)
+
+    order = refused(client, order)
+    assert "amount_total 50000 != 56000" in order.attention_reason
+
+
+def test_shipping_left_out_of_the_breakdown_is_flagged(
+    client, products, stripe_sim, shipping_rates
+):
+    order = check_out(client, products, T_Shirt=1)
+    assert stripe_sim.pay(order.stripe_session_id)
+    details = stripe_sim.sessions[order.stripe_session_id]["total_details"]
+    stripe_sim.tamper(order.stripe_session_id, total_details=details | {"amount_shipping": 0})
+
+    assert "amount_shipping 0 != 6000" in refused(client, order).attention_reason
+
+
+def test_a_discount_the_shop_did_not_give_is_flagged(client, products, stripe_sim, shipping_rates):
+    order = check_out(client, products, T_Shirt=1)
+    assert stripe_sim.pay(order.stripe_session_id)
+    details = stripe_sim.sessions[order.stripe_session_id]["total_details"]
+    stripe_sim.tamper(order.stripe_session_id, total_details=details | {"amount_discount": 5000})
+
+    assert "amount_discount 5000 != 0" in refused(client, order).attention_reason
+
+
+def test_a_subtotal_that_is_not_the_lines_is_flagged(client, products, stripe_sim, shipping_rates):
+    order = check_out(client, products, T_Shirt=1)
+    assert stripe_sim.pay(order.stripe_session_id)
+    stripe_sim.tamper(order.stripe_session_id, amount_subtotal=40000)
+
+    assert "amount_subtotal 40000 != 50000" in refused(client, order).attention_reason
+
+
+def test_a_shipping_rate_the_shop_never_offered_is_flagged(
+    client, products, stripe_sim, shipping_rates
+):
+    order = check_out(client, products, T_Shirt=1)
+    assert stripe_sim.pay(order.stripe_session_id)
+    # Consistent in itself: "Standard" at ₹1, with a total that adds up.
+    cheap = stripe_client().v1.shipping_rates.create(
+        params={
+            "display_name": "Standard",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 100, "currency": "inr"},
+        }
+    )
+    session = stripe_sim.sessions[order.stripe_session_id]
+    stripe_sim.tamper(
+        order.stripe_session_id,
+        shipping_cost=session["shipping_cost"]
+        | {"amount_subtotal": 100, "amount_total": 100, "shipping_rate": cheap.id},
+        total_details=session["total_details"] | {"amount_shipping": 100},
+        amount_total=50100,
+    )
+
+    reason = refused(client, order).attention_reason
+    assert "shipping rate 'Standard' at 100 was not offered" in reason
+
+
+def test_free_shipping_is_flagged_when_the_order_was_not_offered_it(
+    client, products, stripe_sim, shipping_rates
+):
+    """A session made for a basket over the threshold cannot pass for one under it."""
+    order = check_out(client, products, T_Shirt=1)
+    free = stripe_client().v1.shipping_rates.create(
+        params={
+            "display_name": "Free shipping",
+            "type": "fixed_amount",
+            "fixed_amount": {"amount": 0, "currency": "inr"},
+        }
+    )
+    assert stripe_sim.pay(order.stripe_session_id)
+    session = stripe_sim.sessions[order.stripe_session_id]
+    stripe_sim.tamper(
+        order.stripe_session_id,
+        shipping_cost=session["shipping_cost"]
+        | {"amount_subtotal": 0, "amount_total": 0, "shipping_rate": free.id},
+        total_details=session["total_details"] | {"amount_shipping": 0},
+        amount_total=50000,
+    )
+
+    assert "'Free shipping' at 0 was not offered" in refused(client, order).attention_reason
+
+
+# Shown wherever the order is.
+
+
+@pytest.fixture
+def shipped_order(client, products, stripe_sim, shipping_rates) -> Order:
+    """Two T-Shirts (₹1,000.00, free shipping) would be free: a Cap and a T-Shirt with Express."""
+    order = check_out(client, products, T_Shirt=1, Cap=1)
+    assert stripe_sim.pay(
+        order.stripe_session_id, shipping_rate="Express", email="asha@example.com"
+    )
+    return come_back(client, order)
+
+
+def text_of(response) -> str:
+    return " ".join(BeautifulSoup(response.content, "html.parser").get_text(" ").split())
+
+
+def test_my_orders_shows_subtotal_shipping_and_total(client, shipped_order):
+    page = BeautifulSoup(client.get("/").content, "html.parser")
+    order = page.select_one(f"[data-order-number='{shipped_order.number}']")
+    charges = [" ".join(row.get_text(" ").split()) for row in order.select(".order-charges div")]
+    assert charges == ["Subtotal ₹800.00", "Shipping (Express) ₹150.00"]
+    assert " ".join(order.select_one(".order-total").get_text().split()) == "Total: ₹950.00"
+
+
+def test_the_status_page_and_the_admin_page_show_them(client, admin_client, shipped_order):
+    status = client.get(order_links.status_path(shipped_order))
+    admin = admin_client.get(f"/admin/orders/inspect/{shipped_order.pk}/")
+    for page in (status, admin):
+        assert "Subtotal ₹800.00 Shipping (Express) ₹150.00 Total ₹950.00" in text_of(page)
+
+
+def test_the_export_has_each_part(admin_client, shipped_order):
+    response = admin_client.get("/admin/orders/", {"export": "csv"})
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    assert (row["Subtotal"], row["Discount"], row["Discount code"]) == ("800.00", "0.00", "")
+    assert (row["Shipping"], row["Shipping rate"], row["Total"]) == ("150.00", "Express", "950.00")
+
+
+def test_the_confirmation_email_lists_shipping(shipped_order):
+    email = OrderEmail.objects.get(order=shipped_order, kind=OrderEmail.Kind.CONFIRMATION)
+    message = emails.message(email)
+    text, html = message.body, message.alternatives[0][0]
+    assert "Subtotal: ₹800.00\nShipping (Express): ₹150.00\nTotal: ₹950.00" in text
+    assert "<bdi>Shipping (Express)</bdi>" in html and "₹950.00" in html
+
+
+def test_a_refund_of_everything_left_gives_back_the_shipping_too(
+    refunder, shipped_order, stripe_sim
+):
+    page = text_of(refunder.get(f"{ORDERS}inspect/{shipped_order.pk}/"))
+    assert "Left to refund ₹950.00" in page
+
+    refund(refunder, shipped_order, amount="", refund_all="on")
+
+    shipped_order.refresh_from_db()
+    assert (shipped_order.amount_refunded, shipped_order.refund_state) == (95000, "Refunded")
+    assert Refund.objects.get().amount == 95000
