@@ -1,8 +1,11 @@
-"""The hosted page at a session's ``url``: what its Pay, Debit and Cancel buttons do.
+"""The hosted page at a session's ``url``: what its Pay, Debit and Cancel buttons do, and
+its delivery choice and promotion-code box.
 
 Like Stripe's page, it checks the shopper's details before taking a payment:
 missing fields or a country the shop does not ship to re-render the page (400)
-with an alert, and the session stays open.
+with an alert, and the session stays open. A refused code changes nothing and
+says why (400). Paying with a delivery choice the totals do not show yet
+records it and shows the new total instead of charging it unseen.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from stripe_simulator import page
+from stripe_simulator import page, page_offers
+from stripe_simulator.money import display_amount
 from stripe_simulator.objects import success_redirect_url
 from stripe_simulator.payments import SETTLING_ACCOUNT, PaymentOutcome, Payments
 from stripe_simulator.rules import SessionRequest, ShopperDetails, details_problems
@@ -23,7 +27,10 @@ from stripe_simulator.state import State
 from stripe_simulator.wire import SimulatorApiError
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-ACTIONS = ("pay", "pay_by_bank_debit", "cancel")  # the page's buttons
+PAYING = ("pay", "pay_by_bank_debit")
+CHANGING = ("update", "apply_code", "remove_code")  # delivery and code: no payment
+ACTIONS = (*PAYING, *CHANGING, "cancel")  # the page's buttons
+SHIPPING_CHANGED = "Delivery changed: the total is now {total}. Check it, then pay."
 DETAIL_FIELDS = tuple(field.name for field in dataclasses.fields(ShopperDetails))
 PAYMENT_ERRORS = {
     PaymentOutcome.DECLINED: (HTTPStatus.PAYMENT_REQUIRED, page.DECLINED_MESSAGE, "card"),
@@ -73,6 +80,7 @@ class _Snapshot:
     session: dict[str, Any]
     request: SessionRequest
     intent_status: str | None
+    offers: page_offers.Offers
 
 
 class HostedPage:
@@ -112,6 +120,11 @@ class HostedPage:
             return self._open(snapshot, blank, HTTPStatus.BAD_REQUEST)
         if action == "cancel":
             return redirect(session["cancel_url"])
+        if action in CHANGING:
+            return self._change(session_id, action, form)
+        rate = form.get(page_offers.RATE_FIELD)
+        if rate and session["shipping_cost"] and rate != session["shipping_cost"]["shipping_rate"]:
+            return self._change(session_id, "update", form, shipping_changed=True)
         details = ShopperDetails(**{name: form.get(name, "").strip() for name in DETAIL_FIELDS})
         problems = details_problems(
             details,
@@ -120,6 +133,14 @@ class HostedPage:
         )
         if problems:
             return self._open(snapshot, page.Form(form, problems), HTTPStatus.BAD_REQUEST)
+        with self._lock:
+            refused = self._sessions.recheck_promotion_code(session_id)
+        if refused:
+            return self._open(
+                self._snapshot(session_id),
+                page.Form(form, {}, refused, page_offers.CODE_FIELD),
+                HTTPStatus.BAD_REQUEST,
+            )
         with self._lock:
             if action == "pay_by_bank_debit":
                 outcome = self._payments.pay_by_bank_debit(
@@ -134,6 +155,37 @@ class HostedPage:
         status, message, field = PAYMENT_ERRORS[outcome]
         return self._open(snapshot, page.Form(form, {}, message, field), status)
 
+    def _change(
+        self, session_id: str, action: str, form: dict[str, str], *, shipping_changed: bool = False
+    ) -> Reply:
+        """Record a delivery choice, apply or remove a code; show the page with its new totals."""
+        typed = form.get(page_offers.CODE_FIELD, "").strip()
+        message = None
+        with self._lock:
+            try:
+                if rate := form.get(page_offers.RATE_FIELD):
+                    self._sessions.choose_shipping(session_id, rate)
+                if action == "remove_code":
+                    self._sessions.remove_promotion_code(session_id)
+                elif typed:
+                    message = self._sessions.apply_promotion_code(session_id, typed)
+            except ValueError:  # a rate it does not offer, a code box it does not have
+                return self.show(session_id, HTTPStatus.BAD_REQUEST)
+        snapshot = self._snapshot(session_id)
+        if snapshot is None or snapshot.session["status"] != "open":
+            return self.show(session_id, HTTPStatus.CONFLICT)
+        values = dict(form)
+        if message is None:
+            values.pop(page_offers.CODE_FIELD, None)
+        if shipping_changed:
+            total = display_amount(
+                snapshot.session["amount_total"], snapshot.session["currency"], self._locale
+            )
+            message = SHIPPING_CHANGED.format(total=total)
+            return self._open(snapshot, page.Form(values, {}, message, "shipping"), HTTPStatus.OK)
+        status = HTTPStatus.BAD_REQUEST if message else HTTPStatus.OK
+        return self._open(snapshot, page.Form(values, {}, message, page_offers.CODE_FIELD), status)
+
     def _snapshot(self, session_id: str) -> _Snapshot | None:
         with self._lock:
             try:
@@ -141,9 +193,13 @@ class HostedPage:
             except SimulatorApiError:
                 return None
             intent = self._state.payment_intents.get(session["payment_intent"] or "")
-            return _Snapshot(
-                session, self._state.checkouts[session_id], intent["status"] if intent else None
+            request = self._state.checkouts[session_id]
+            offers = page_offers.Offers(
+                rates=self._sessions.shipping_rates(session_id),
+                takes_codes=bool(request.allow_promotion_codes),
+                applied_code=self._sessions.applied_code(session_id),
             )
+            return _Snapshot(session, request, intent["status"] if intent else None, offers)
 
     def _open(self, snapshot: _Snapshot, form: page.Form, status: int) -> Reply:
         html = page.checkout_page(
@@ -153,6 +209,7 @@ class HostedPage:
             countries=snapshot.request.shipping_countries,
             collects_phone=snapshot.request.collects_phone,
             locale=self._locale,
+            offers=snapshot.offers,
         )
         return html_reply(status, html)
 

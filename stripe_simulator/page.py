@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from stripe_simulator import page_offers
 from stripe_simulator.money import display_amount
+from stripe_simulator.page_offers import Offers
 from stripe_simulator.payments import FAILING_ACCOUNT, ROUTING_NUMBER, SETTLING_ACCOUNT
 from stripe_simulator.rules import Line
 
@@ -63,6 +65,7 @@ th,td{padding:.5rem;border-bottom:1px solid #d5dbe1;text-align:left;vertical-ali
 .num{text-align:right;white-space:nowrap}
 .unit{display:block;font-size:.875rem;color:#4f566b}
 tfoot th,tfoot td{font-weight:700;border-bottom:0}
+tfoot tr:not(:last-child)>*{font-weight:400}
 fieldset{border:1px solid #d5dbe1;border-radius:.5rem;background:#fff;margin:0 0 1.25rem;
 padding:.75rem 1rem 1rem}
 legend{font-weight:700;padding:0 .25rem}
@@ -81,6 +84,10 @@ max-width:100%}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap}
 main.wide{max-width:60rem}
+.choice{display:flex;gap:.5rem;align-items:baseline;margin:.5rem 0}
+.choice input{width:auto;flex:none}
+.choice label{margin:0;font-weight:400}
+fieldset .actions{margin-top:.75rem}
 """
 
 
@@ -125,9 +132,10 @@ def checkout_page(
     countries: Sequence[str] | None,
     collects_phone: bool,
     locale: str,
+    offers: Offers,
 ) -> str:
-    """The open session: lines, total, details, and the ways to pay it offers (a card now; a
-    bank debit that settles later, in USD only)."""
+    """The open session: lines, totals, details, its delivery choices and promotion-code box,
+    and the ways to pay it offers (a card now; a bank debit that settles later, in USD only)."""
     total = display_amount(session["amount_total"], session["currency"], locale)
     contact = [CONTACT_EMAIL, CONTACT_PHONE] if collects_phone else [CONTACT_EMAIL]
     shipping = ""
@@ -137,6 +145,8 @@ def checkout_page(
             f"<fieldset><legend>Shipping address</legend>{inputs}"
             f"{_country_select(countries, form)}</fieldset>"
         )
+    typed_code = form.values.get(page_offers.CODE_FIELD, "")
+    refused_code = form.message is not None and form.message_field == page_offers.CODE_FIELD
     cancel = ""
     if session["cancel_url"]:
         cancel = (
@@ -145,11 +155,13 @@ def checkout_page(
         )
     body = f"""
 <h1>Pay {escape(total)}</h1>
-{_lines_table(lines, total, locale)}
+{_lines_table(lines, total, locale, page_offers.totals_rows(session, offers, locale))}
 {_alert(form)}
 <form method="post" action="/pay/{escape(session["id"])}" novalidate>
 <fieldset><legend>Contact</legend>{"".join(_input(field, form) for field in contact)}</fieldset>
 {shipping}
+{page_offers.delivery_fieldset(session, offers, locale)}
+{page_offers.code_fieldset(session, offers, typed_code, refused_code, locale)}
 <fieldset><legend>Pay by card</legend>
 {_payment_input("card", "Card number", "cc-number", TEST_CARDS_NOTE, form)}
 <div class="actions"><button class="button primary" type="submit" name="action" value="pay"
@@ -320,7 +332,7 @@ go back to the shop and check out again.</p>"""
     return document("Checkout session not found", body)
 
 
-def _lines_table(lines: Sequence[Line], total: str, locale: str) -> str:
+def _lines_table(lines: Sequence[Line], total: str, locale: str, totals_rows: str = "") -> str:
     rows = "".join(_line_row(line, locale) for line in lines)
     return f"""<table>
   <caption>Your order</caption>
@@ -328,7 +340,8 @@ def _lines_table(lines: Sequence[Line], total: str, locale: str) -> str:
     <th scope="col" class="num">Amount</th></tr></thead>
   <tbody>{rows}
   </tbody>
-  <tfoot><tr><th scope="row" colspan="2">Total</th><td class="num">{escape(total)}</td></tr></tfoot>
+  <tfoot>{totals_rows}
+    <tr><th scope="row" colspan="2">Total</th><td class="num">{escape(total)}</td></tr></tfoot>
 </table>"""
 
 

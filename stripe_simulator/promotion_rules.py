@@ -106,21 +106,22 @@ def shipping_rate_request(params: dict[str, Any]) -> ShippingRateRequest:
 def shipping_rate_data(data: dict[str, Any], param: str) -> ShippingRateRequest:
     """A conformed ``shipping_rate_data`` (or shipping rate create request), checked."""
 
-    def name(key: str) -> str:
-        return f"{param}[{key}]" if param else key
+    def name(*keys: str) -> str:
+        head, *rest = (param, *keys) if param else keys
+        return head + "".join(f"[{key}]" for key in rest)
 
     if "fixed_amount" not in data:
         raise missing(name("fixed_amount"))
     fixed = data["fixed_amount"]
     if "currency_options" in fixed:
-        raise unsupported(name("fixed_amount][currency_options"), "currency_options")
+        raise unsupported(name("fixed_amount", "currency_options"), "currency_options")
     if fixed["amount"] < 0:
         raise invalid(
-            name("fixed_amount][amount"), "This value must be greater than or equal to 0."
+            name("fixed_amount", "amount"), "This value must be greater than or equal to 0."
         )
     currency = fixed["currency"].lower()
     if not currencies.is_supported(currency):
-        raise invalid(name("fixed_amount][currency"), f"Invalid currency: {currency}.")
+        raise invalid(name("fixed_amount", "currency"), f"Invalid currency: {currency}.")
     return ShippingRateRequest(
         display_name=data["display_name"],
         amount=fixed["amount"],
@@ -140,14 +141,11 @@ def _delivery_estimate(estimate: dict[str, Any] | None, name) -> dict[str, Any] 
         bound = estimate.get(end)
         if bound is not None:
             if bound["unit"] not in DELIVERY_UNITS:
-                raise invalid(
-                    name(f"delivery_estimate][{end}][unit"),
-                    f"Invalid delivery_estimate[{end}][unit]: must be one of "
-                    + ", ".join(DELIVERY_UNITS),
-                )
+                unit = name("delivery_estimate", end, "unit")
+                raise invalid(unit, f"Invalid {unit}: must be one of {', '.join(DELIVERY_UNITS)}")
             if bound["value"] < 1:
                 raise invalid(
-                    name(f"delivery_estimate][{end}][value"),
+                    name("delivery_estimate", end, "value"),
                     "This value must be greater than or equal to 1.",
                 )
             bound = {"unit": bound["unit"], "value": bound["value"]}

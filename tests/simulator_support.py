@@ -174,7 +174,11 @@ def browse(
 def rendered_form(html: str) -> dict[str, str]:
     """The hosted page's fields as a browser would submit them, prefilled values and all."""
     page = BeautifulSoup(html, "html.parser")
-    fields = {field["name"]: field.get("value", "") for field in page.select("form input")}
+    fields = {
+        field["name"]: field.get("value", "")
+        for field in page.select("form input")
+        if field.get("type") != "radio" or field.has_attr("checked")
+    }
     for select in page.select("form select"):
         chosen = select.select_one("option[selected]") or select.select_one("option")
         fields[select["name"]] = chosen["value"]

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
-from tests.simulator_support import dollar_params, session_params, shipping_params
+from tests.simulator_support import dollar_params, session_params, shipped_params, shipping_params
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +75,41 @@ def test_the_dashboard_and_its_refund_form_pass_axe(page, sim, sdk):
     assert axe_violations(page) == []
     page.get_by_role("button", name=f"Lose {dispute['id']}").click()
     expect(page.get_by_text(f"{dispute['id']}: lost")).to_be_visible()
+
+
+def test_choosing_a_rate_and_applying_a_code_update_the_totals_and_pass_axe(page, sim, sdk):
+    coupon = sdk.v1.coupons.create(params={"percent_off": 10})
+    sdk.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "DIWALI10"}
+    )
+    params = shipped_params(allow_promotion_codes=True) | {
+        "success_url": f"{sim.api_base}/pay/{{CHECKOUT_SESSION_ID}}",
+    }
+    session = sdk.v1.checkout.sessions.create(params=params)
+    page.goto(session.url)
+    expect(page.get_by_label("Standard: ₹60.00, 3–5 business days")).to_be_checked()
+    assert axe_violations(page) == []
+
+    page.get_by_label("Express: ₹150.00, 1–2 business days").check()
+    page.get_by_role("button", name="Update total").click()
+    expect(page.get_by_role("heading", name="Pay ₹1,450.00")).to_be_visible()
+
+    page.get_by_label("Promotion code", exact=True).fill("EXPIRED1")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("alert")).to_have_text("This code is invalid.")
+    assert axe_violations(page) == []
+
+    page.get_by_label("Promotion code", exact=True).fill("diwali10")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("DIWALI10 applied: −₹130.00")).to_be_visible()
+    expect(page.get_by_role("row", name="Discount (DIWALI10) −₹130.00")).to_be_visible()
+    expect(page.get_by_role("row", name="Shipping (Express) ₹150.00")).to_be_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Pay ₹1,320.00").click()
+
+    expect(
+        page.get_by_role("heading", name="This checkout session is already paid")
+    ).to_be_visible()
+    paid = sdk.v1.checkout.sessions.retrieve(session.id)
+    assert (paid.amount_total, paid.total_details.amount_discount) == (132000, 13000)
+    assert sdk.v1.payment_intents.retrieve(paid.payment_intent).amount == 132000
