@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store import shipping
-from store.discounts import ExpectedDiscount, expected_discount
+# The module, not its names: store.discounts reads Stripe objects through store.payments, so
+# whichever of the two is imported first must find the other's names only when called.
+from store import discounts, shipping
 from store.models import Order
 from store.payments.stripe_api import retrieve_shipping_rate
 from store.payments.stripe_fields import object_id, optional
@@ -29,7 +30,7 @@ class StripeCharge:
     tax: int
     total: int | None
     shipping_rate: shipping.OfferedRate | None
-    expected_discount: ExpectedDiscount
+    expected_discount: discounts.ExpectedDiscount
 
 
 def read_charge(session) -> StripeCharge:
@@ -43,7 +44,7 @@ def read_charge(session) -> StripeCharge:
         tax=optional(session, "total_details", "amount_tax", default=0),
         total=optional(session, "amount_total"),
         shipping_rate=_chosen_rate(session),
-        expected_discount=expected_discount(
+        expected_discount=discounts.expected_discount(
             session, subtotal or 0, optional(session, "currency", default="")
         ),
     )
