@@ -85,7 +85,9 @@ def _refusals(terms: DiscountCodeTerms, session, amount_subtotal: int, currency:
     problems = []
     code = terms.code
     if terms.kind == terms.discount_code.Kind.FIXED and terms.currency != currency.lower():
-        problems.append(f"code {code} is in {terms.currency.upper()}, the order in {currency}")
+        problems.append(
+            f"code {code} is in {terms.currency.upper()}, the order in {currency.upper()}"
+        )
     if terms.minimum_subtotal and amount_subtotal < terms.minimum_subtotal:
         minimum = money.format_amount(terms.minimum_subtotal, terms.currency)
         problems.append(f"code {code} needs a subtotal of at least {minimum}")

@@ -109,6 +109,14 @@ def test_the_discount_codes_group_may_add_and_edit_codes_but_never_delete_them(
     assert DiscountCodeTerms.objects.get(discount_code=discount_code).percent_off == 10
 
 
+def test_not_even_a_superuser_can_delete_a_code(admin_client, stripe_sim):
+    discount_code = create_code(admin_client)
+
+    admin_client.post(f"/admin/discount_codes/delete/{discount_code.pk}/")
+
+    assert DiscountCode.objects.filter(pk=discount_code.pk).exists()
+
+
 def coupon_requests(stripe_sim) -> list:
     return [r for r in stripe_sim.requests if (r.method, r.path) == ("POST", "/v1/coupons")]
 
