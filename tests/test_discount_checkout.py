@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
 from django.utils import timezone
 
 from store.discounts import ExpectedDiscount, expected_discount
@@ -177,3 +179,23 @@ def test_a_fixed_code_in_another_currency_is_not_allowed(stripe_sim):
 
 def test_a_session_without_a_discount_expects_none(stripe_sim):
     assert expected_discount({"discounts": []}, 50000, "inr") == ExpectedDiscount("", 0)
+
+
+def test_a_codes_uses_show_in_its_listing_and_in_the_sales_panel(
+    admin_client, products, stripe_sim
+):
+    live_code()
+    shopper = Client()
+    for quantities in ({"T_Shirt": 1}, {"Cap": 1}):
+        pay_with_code(shopper, stripe_sim, check_out(shopper, products, **quantities), "DIWALI10")
+    pay_with_code(shopper, stripe_sim, check_out(shopper, products, Shoes=1), None)
+
+    listing = BeautifulSoup(admin_client.get("/admin/discount_codes/").content, "html.parser")
+    cells = [cell.text.strip() for cell in listing.select("tbody tr td")]
+    assert cells[3:5] == ["2", "₹80.00"]  # uses (paid orders), what they took off
+    dashboard = BeautifulSoup(admin_client.get("/admin/").content, "html.parser")
+    (codes,) = [t for t in dashboard.select("table") if "Discount codes used" in t.text]
+    rows = [
+        [cell.text.strip() for cell in row.select("th, td")] for row in codes.select("tbody tr")
+    ]
+    assert rows == [["DIWALI10", "2", "₹80.00"]]

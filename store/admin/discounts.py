@@ -145,9 +145,9 @@ class DiscountCodeCreateView(StripeSyncMixin, CreateView):
 class DiscountCodeEditView(StripeSyncMixin, EditView):
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        current = self.object.versions.order_by("-created_at", "-pk").first()
-        if current and current.sync_error:
-            messages.warning(request, not_at_stripe_message(self.object, current.sync_error))
+        lag = stripe_lag(self.object)
+        if lag is not None:
+            messages.warning(request, not_at_stripe_message(self.object, lag))
         return response
 
 
@@ -173,11 +173,18 @@ def with_uses(codes):
     )
 
 
-def stripe_state(discount_code: DiscountCode) -> str:
+def stripe_lag(discount_code: DiscountCode) -> str | None:
+    """Why Stripe is not in step with the code; None when it is (a failed attempt that raced
+    a successful one is moot)."""
+    if not needs_sync(discount_code):
+        return None
     current = discount_code.versions.order_by("-created_at", "-pk").first()
-    if current and current.sync_error:
-        return f"Not yet: {current.sync_error}"
-    return "Not yet: save to retry" if needs_sync(discount_code) else "Yes"
+    return current.sync_error if current and current.sync_error else "not sent yet"
+
+
+def stripe_state(discount_code: DiscountCode) -> str:
+    lag = stripe_lag(discount_code)
+    return "Yes" if lag is None else f"Not yet: {lag}"
 
 
 class DiscountCodeViewSet(ModelViewSet):
