@@ -90,9 +90,7 @@ def test_a_code_is_unique_whatever_its_case(admin_client, stripe_sim):
     assert DiscountCode.objects.get().code == "DIWALI10"
 
 
-def test_the_discount_codes_group_may_add_and_edit_codes_but_never_delete_them(
-    stripe_sim, transactional_db
-):
+def test_the_discount_codes_group_may_add_and_edit_codes_but_never_delete_them(stripe_sim):
     staff = staff_client("sales", "Discount codes")
     discount_code = create_code(staff)
 
