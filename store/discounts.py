@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from store import money
-from store.models import DiscountCodeTerms, Order
+from store.models import DiscountCode, DiscountCodeTerms, Order
 from store.payments.stripe_fields import object_id, optional
 
 
@@ -84,7 +84,7 @@ def _refusals(terms: DiscountCodeTerms, session, amount_subtotal: int, currency:
     """Why the code's terms did not allow this session's discount; empty when they did."""
     problems = []
     code = terms.code
-    if terms.kind == terms.discount_code.Kind.FIXED and terms.currency != currency.lower():
+    if terms.kind == DiscountCode.Kind.FIXED and terms.currency != currency.lower():
         problems.append(
             f"code {code} is in {terms.currency.upper()}, the order in {currency.upper()}"
         )

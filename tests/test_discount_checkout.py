@@ -17,6 +17,7 @@ from store.discounts import ExpectedDiscount, expected_discount
 from store.models import DiscountCode, Order
 from store.payments.discount_sync import record_terms, sync_with_stripe
 from tests.conftest import make_product
+from tests.discount_codes import edit_code
 from tests.test_shipping_charges import charged, check_out, come_back
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +200,24 @@ def test_a_codes_uses_show_in_its_listing_and_in_the_sales_panel(
         [cell.text.strip() for cell in row.select("th, td")] for row in codes.select("tbody tr")
     ]
     assert rows == [["DIWALI10", "2", "₹80.00"]]
+
+
+def test_new_terms_allow_only_the_uses_left_of_the_codes_total(admin_client, products, stripe_sim):
+    discount_code = live_code(max_uses=3)
+    shopper = Client()
+    for quantities in ({"T_Shirt": 1}, {"Cap": 1}):
+        pay_with_code(shopper, stripe_sim, check_out(shopper, products, **quantities), "DIWALI10")
+
+    refused = edit_code(admin_client, discount_code, percent_off="15", max_uses="2")
+    assert refused.status_code == 200
+    assert "The code has been used 2 times already" in refused.content.decode()
+    assert edit_code(admin_client, discount_code, percent_off="15", max_uses="3").status_code == 302
+
+    new_terms = discount_code.current_terms()
+    assert new_terms.max_redemptions == 1
+    promotion_code = stripe_sim.promotion_codes[new_terms.stripe_promotion_code_id]
+    assert (
+        promotion_code["max_redemptions"]
+        == stripe_sim.coupons[new_terms.stripe_coupon_id]["max_redemptions"]
+        == 1
+    )

@@ -18,6 +18,7 @@ from tests.discount_codes import ADD_URL, code_form, create_code, edit_code, edi
 pytestmark = pytest.mark.django_db
 
 PERCENT_RANGE = "The percentage must be above 0 and at most 100."
+NO_USES = "Allow at least one use, or leave it empty for no limit."
 
 
 def field_errors(response) -> dict[str, list[str]]:
@@ -63,6 +64,8 @@ def field_errors(response) -> dict[str, list[str]]:
             "ends_at",
             "The end must be in the future; to stop a code now, untick Active.",
         ),
+        ({"max_uses": "0"}, "max_uses", NO_USES),
+        ({"max_uses_per_email": "0"}, "max_uses_per_email", NO_USES),
         (
             {"code": "DIWALI 10"},
             "code",

@@ -99,14 +99,14 @@ class DiscountCodeForm(WagtailAdminModelForm):
 
     def _check_max_uses(self, cleaned: dict) -> None:
         """New terms may allow only uses still left: Stripe counts each version's own."""
+        for limit in ("max_uses", "max_uses_per_email"):
+            if cleaned.get(limit) == 0:
+                self.add_error(limit, "Allow at least one use, or leave it empty for no limit.")
         max_uses = cleaned.get("max_uses")
-        if max_uses is None or not self.instance.pk:
-            return
-        if max_uses == 0:
-            self.add_error("max_uses", "Allow at least one use, or leave it empty for no limit.")
+        if not max_uses or not self.instance.pk or "max_uses" not in self.changed_data:
             return
         used = paid_uses(self.instance.code).count()
-        if "max_uses" in self.changed_data and max_uses <= used:
+        if max_uses <= used:
             self.add_error(
                 "max_uses",
                 f"The code has been used {used} times already: allow more than that, "
@@ -178,7 +178,7 @@ def stripe_lag(discount_code: DiscountCode) -> str | None:
     a successful one is moot)."""
     if not needs_sync(discount_code):
         return None
-    current = discount_code.versions.order_by("-created_at", "-pk").first()
+    current = discount_code.current_terms()
     return current.sync_error if current and current.sync_error else "not sent yet"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -83,6 +83,10 @@ class DiscountCode(models.Model):
     @property
     def display_terms(self) -> str:
         return describe_terms(self.kind, self.percent_off, self.amount_off, self.currency)
+
+    def current_terms(self) -> DiscountCodeTerms | None:
+        """The latest version of the terms: the one Stripe should offer."""
+        return self.versions.order_by("-created_at", "-pk").first()
 
     def started(self, now: datetime | None = None) -> bool:
         return self.starts_at is None or self.starts_at <= (now or timezone.now())
@@ -161,7 +165,7 @@ class DiscountCodeTerms(models.Model):
         unit (halves up), or the fixed amount, never more than the subtotal."""
         if self.kind == DiscountCode.Kind.PERCENT:
             exact = Decimal(subtotal) * self.percent_off / 100
-            return int(exact.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+            return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
         return min(self.amount_off or 0, subtotal)
 
 

@@ -46,7 +46,7 @@ def record_terms(discount_code: DiscountCode) -> DiscountCodeTerms:
     """
     with transaction.atomic():
         DiscountCode.objects.select_for_update().get(pk=discount_code.pk)
-        latest = discount_code.versions.order_by("-created_at", "-pk").first()
+        latest = discount_code.current_terms()
         if latest and latest.same_terms_as(discount_code):
             return latest
         remaining = None
@@ -65,7 +65,7 @@ def sync_with_stripe(discount_code: DiscountCode) -> SyncResult:
     """Bring Stripe in line with the code's latest version and its ``active``. Calls Stripe:
     never inside a transaction. Stripe's refusal or silence is recorded, not raised."""
     discount_code.refresh_from_db()
-    current = discount_code.versions.order_by("-created_at", "-pk").first()
+    current = discount_code.current_terms()
     if current is None:
         current = record_terms(discount_code)
     try:
