@@ -3,16 +3,19 @@ code for each set of terms, once, and old ones are deactivated, never deleted.""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from store.models import DiscountCode, DiscountCodeTerms
 from tests.admin_pages import admin_messages, staff_client
+from tests.conftest import requires_postgres
 from tests.discount_codes import ADD_URL, code_form, create_code, edit_code, edit_url
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +263,35 @@ def test_a_code_that_starts_later_is_switched_on_at_stripe_by_sync_orders_when_i
 
     (promotion_code,) = stripe_sim.promotion_codes.values()
     assert promotion_code["active"] is True
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_code_saved_twice_at_once_is_one_code_and_a_message_not_an_error(
+    admin_client, stripe_sim
+):
+    """The other request's INSERT is not committed when this one checks the code is free, so
+    this one's INSERT waits for it and then breaks the unique index."""
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_request():
+        try:
+            with transaction.atomic():
+                DiscountCode.objects.create(code="diwali10", percent_off=10)
+                inserted.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_request)
+    other.start()
+    assert inserted.wait(5)
+    threading.Timer(0.5, release.set).start()
+
+    response = admin_client.post(ADD_URL, code_form())
+    other.join()
+
+    assert response.status_code == 200
+    assert field_errors(response)["code"] == ["There is already a discount code DIWALI10."]
+    assert DiscountCode.objects.count() == 1
+    assert not stripe_sim.coupons

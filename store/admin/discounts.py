@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import IntegrityError
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -139,7 +140,14 @@ def not_at_stripe_message(discount_code: DiscountCode, why: str) -> str:
 
 
 class DiscountCodeCreateView(StripeSyncMixin, CreateView):
-    pass
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            # The same code saved at the same moment (a double click): the other one won.
+            form.add_error("code", f"There is already a discount code {form.instance.code}.")
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
 
 
 class DiscountCodeEditView(StripeSyncMixin, EditView):
