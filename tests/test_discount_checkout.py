@@ -185,10 +185,12 @@ def test_a_session_without_a_discount_expects_none(stripe_sim):
 def test_a_codes_uses_show_in_its_listing_and_in_the_sales_panel(
     admin_client, products, stripe_sim
 ):
-    live_code()
+    discount_code = live_code()
     shopper = Client()
-    for quantities in ({"T_Shirt": 1}, {"Cap": 1}):
+    used = [
         pay_with_code(shopper, stripe_sim, check_out(shopper, products, **quantities), "DIWALI10")
+        for quantities in ({"T_Shirt": 1}, {"Cap": 1})
+    ]
     pay_with_code(shopper, stripe_sim, check_out(shopper, products, Shoes=1), None)
 
     listing = BeautifulSoup(admin_client.get("/admin/discount_codes/").content, "html.parser")
@@ -200,6 +202,12 @@ def test_a_codes_uses_show_in_its_listing_and_in_the_sales_panel(
         [cell.text.strip() for cell in row.select("th, td")] for row in codes.select("tbody tr")
     ]
     assert rows == [["DIWALI10", "2", "₹80.00"]]
+    inspect = admin_client.get(f"/admin/discount_codes/inspect/{discount_code.pk}/")
+    page = BeautifulSoup(inspect.content, "html.parser")
+    assert "2 paid orders, ₹80.00 off in all." in page.text
+    linked = [a["href"] for a in page.select("a[href^='/admin/orders/inspect/']")]
+    assert linked == [f"/admin/orders/inspect/{order.pk}/" for order in reversed(used)]
+    assert discount_code.current_terms().stripe_coupon_id in page.text
 
 
 def test_new_terms_allow_only_the_uses_left_of_the_codes_total(admin_client, products, stripe_sim):

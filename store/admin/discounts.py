@@ -16,7 +16,7 @@ from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
-from wagtail.admin.views.generic import CreateView, EditView, IndexView
+from wagtail.admin.views.generic import CreateView, EditView, IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from store import money
@@ -159,6 +159,38 @@ class DiscountCodeEditView(StripeSyncMixin, EditView):
         return response
 
 
+class DiscountCodeInspectView(InspectView):
+    """The code, each version of its terms with its coupon and promotion code at Stripe, and
+    the latest paid orders that used it."""
+
+    template_name = "store/admin/discount_code_inspect.html"
+    fields = ["code", "display_terms", "active", "starts_at", "ends_at", "max_uses"]
+    LATEST_ORDERS = 50
+
+    def get_fields(self):
+        return [*self.fields, "max_uses_per_email"]
+
+    def get_field_label(self, field_name, field):
+        return (
+            "Terms" if field_name == "display_terms" else super().get_field_label(field_name, field)
+        )
+
+    def get_context_data(self, **kwargs):
+        uses = paid_uses(self.object.code)
+        totals = uses.aggregate(count=Count("pk"), discounted=Sum("amount_discount", default=0))
+        return super().get_context_data(
+            **kwargs,
+            versions=self.object.versions.order_by("-created_at", "-pk"),
+            stripe_lag=stripe_lag(self.object),
+            uses=totals["count"],
+            discounted=money.format_amount(totals["discounted"], settings.STORE_CURRENCY),
+            latest_orders=[
+                (order, money.format_amount(order.amount_discount, order.currency))
+                for order in uses.order_by("-paid_at")[: self.LATEST_ORDERS]
+            ],
+        )
+
+
 class DiscountCodeIndexView(IndexView):
     def get_base_queryset(self):
         return with_uses(super().get_base_queryset())
@@ -206,6 +238,8 @@ class DiscountCodeViewSet(ModelViewSet):
     index_view_class = DiscountCodeIndexView
     add_view_class = DiscountCodeCreateView
     edit_view_class = DiscountCodeEditView
+    inspect_view_class = DiscountCodeInspectView
+    inspect_view_enabled = True
     copy_view_enabled = False
     search_fields = ["code"]
     search_backend_name = None
