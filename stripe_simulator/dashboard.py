@@ -1,5 +1,6 @@
 """A tiny stand-in for Stripe's Dashboard at ``/dashboard``: payments, a refund form for each,
-and what a cardholder's bank does to them (a dispute, its outcome).
+and what a cardholder's bank does to them (a dispute, its outcome); the promotion codes the
+shop made, and how often each was used.
 
 For the no-keys demo: a refund or dispute made here reaches the shop the way
 Stripe's do, by webhook only (the events' ``request.id`` is null).
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from datetime import UTC, datetime
 from html import escape
 from http import HTTPStatus
 from typing import Any
@@ -54,12 +56,20 @@ class Dashboard:
                 )
                 for intent in reversed(self._state.payment_intents.values())
             ]
+            codes = [
+                (
+                    copy.deepcopy(code),
+                    copy.deepcopy(self._state.coupons[code["promotion"]["coupon"]]),
+                )
+                for code in reversed(self._state.promotion_codes.values())
+            ]
             made = self._state.refunds.get(refunded)
             notice = ""
             if made:
                 amount = display_amount(made["amount"], made["currency"], self._locale)
                 notice = f"Refunded {amount} of {made['payment_intent']} ({made['id']})."
-        return html_reply(status, dashboard_page(rows, notice, problem, self._locale))
+        html = dashboard_page(rows, notice, problem, self._locale, codes)
+        return html_reply(status, html)
 
     def refund(self, form: dict[str, str]) -> Reply:
         """Refund what the form says; back to the list, or the list with what went wrong."""
@@ -103,9 +113,12 @@ class Dashboard:
 
 
 Row = tuple[dict[str, Any], int, dict[str, Any] | None]  # payment, refunded, its dispute
+CodeRow = tuple[dict[str, Any], dict[str, Any]]  # a promotion code and its coupon
 
 
-def dashboard_page(rows: list[Row], notice: str, problem: str, locale: str) -> str:
+def dashboard_page(
+    rows: list[Row], notice: str, problem: str, locale: str, codes: list[CodeRow]
+) -> str:
     message = ""
     if problem:
         message = f'<p class="alert" role="alert">{escape(problem)}</p>'
@@ -124,8 +137,42 @@ def dashboard_page(rows: list[Row], notice: str, problem: str, locale: str) -> s
     <th scope="col" class="num">Amount</th><th scope="col" class="num">Refunded</th>
     <th scope="col">Refund</th><th scope="col">Dispute</th></tr></thead>
   <tbody>{body_rows}</tbody>
-</table>"""
+</table>
+{_codes_table(codes, locale)}"""
     return page.document("Payments", body, wide=True)
+
+
+def _codes_table(codes: list[CodeRow], locale: str) -> str:
+    if not codes:
+        return ""
+    rows = "".join(_code_row(code, coupon, locale) for code, coupon in codes)
+    return f"""<table>
+  <caption>Promotion codes, newest first</caption>
+  <thead><tr><th scope="col">Code</th><th scope="col">Terms</th><th scope="col">Active</th>
+    <th scope="col" class="num">Used</th><th scope="col">Expires</th></tr></thead>
+  <tbody>{rows}</tbody>
+</table>"""
+
+
+def _code_row(code: dict[str, Any], coupon: dict[str, Any], locale: str) -> str:
+    if coupon["percent_off"] is not None:
+        terms = f"{coupon['percent_off']:g} % off"
+    else:
+        terms = f"{display_amount(coupon['amount_off'], coupon['currency'], locale)} off"
+    minimum = code["restrictions"]["minimum_amount"]
+    if minimum is not None:
+        currency = code["restrictions"]["minimum_amount_currency"]
+        terms += f", orders from {display_amount(minimum, currency, locale)}"
+    most = code["max_redemptions"]
+    used = f"{code['times_redeemed']}" + (f" of {most}" if most is not None else "")
+    expires = ""
+    if code["expires_at"] is not None:
+        expires = datetime.fromtimestamp(code["expires_at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"<tr><td>{escape(code['code'])}</td><td>{escape(terms)}</td>"
+        f'<td>{"yes" if code["active"] else "no"}</td><td class="num">{used}</td>'
+        f"<td>{expires}</td></tr>"
+    )
 
 
 def _row(intent: dict[str, Any], refunded: int, dispute: dict[str, Any] | None, locale: str) -> str:

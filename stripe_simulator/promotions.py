@@ -110,6 +110,10 @@ class Promotions:
         if promotion_code is None:
             raise not_found("promotion code", code_id, "id")
         if update.fields.get("active") and not promotion_code["active"]:
+            # Stripe reactivates a code only while its coupon can still be redeemed.
+            coupon = self.coupon(promotion_code["promotion"]["coupon"])
+            if not coupon["valid"]:
+                raise invalid("active", f"Coupon {coupon['id']} is no longer valid.")
             self._check_unique(promotion_code["code"])
         _apply(promotion_code, update)
         return copy.deepcopy(promotion_code)

@@ -10,12 +10,17 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
+from django.test import Client
 
-from store import emails, order_links
+from store import discounts, emails, order_links, shipping
+from store.gst import documents
 from store.models import Order, OrderEmail, Refund
+from store.payments import checkout
 from store.payments.stripe_api import stripe_client
 from tests import test_refunds
 from tests.conftest import quantity_field
+from tests.gst_support import register_for_gst
+from tests.shopping import Shopper, my_orders
 from tests.test_refunds import ORDERS, refund
 
 refunder = test_refunds.refunder
@@ -273,3 +278,181 @@ def test_a_refund_of_everything_left_gives_back_the_shipping_too(
     shipped_order.refresh_from_db()
     assert (shipped_order.amount_refunded, shipped_order.refund_state) == (95000, "Refunded")
     assert Refund.objects.get().amount == 95000
+
+
+def test_the_tax_invoice_taxes_shipping_at_the_goods_highest_rate(shipped_order):
+    register_for_gst(since=shipped_order.created_at)
+    invoice = documents.issue_invoice(shipped_order)
+
+    shipping = invoice.lines.get(order_line=None)
+    assert (shipping.description, shipping.hsn_code, shipping.rate) == (
+        "Shipping (Express)",
+        "996812",
+        12,  # the Cap's rate; the T-Shirt's is 5 %
+    )
+    assert shipping.amount == 15000
+    assert invoice.amount == sum(line.amount for line in invoice.lines.all()) == 95000
+
+
+# The shop page states the rates, and an owner's edit shows at once (the cached page renews).
+
+SETTINGS_URL = "/admin/settings/store/shippingsettings/"
+
+
+def shipping_note(client) -> str:
+    section = BeautifulSoup(client.get("/").content, "html.parser").select_one("section.shipping")
+    return " ".join(section.get_text(" ").split()) if section else ""
+
+
+def edit_settings(admin_client, shipping_rates, **changes) -> None:
+    """Submit Settings → Shipping as a browser would, with ``changes`` typed in."""
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    saved = admin_client.post(url, fields | changes)
+    assert saved.status_code == 302, text_of(saved)
+
+
+def test_the_shop_page_states_the_rates_and_the_free_threshold(client, products, shipping_rates):
+    assert shipping_note(client) == (
+        "Shipping Standard : ₹60.00, 3–5 business days Express : ₹150.00, 1–2 business days "
+        "Free shipping on orders of ₹999.00 or more (before discount codes). "
+        "You choose how to ship when you pay."
+    )
+
+
+def test_without_rates_the_shop_page_says_nothing_of_shipping(client, products):
+    assert shipping_note(client) == ""
+
+
+# The rendering is renewed once the edit commits, as in production.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_edited_rate_shows_on_the_cached_shop_page_and_in_the_next_checkout(
+    admin_client, products, stripe_sim, shipping_rates
+):
+    shopper = Client()  # signed out: served the shared (cached) rendering
+    assert "Standard : ₹60.00" in shipping_note(shopper)  # now cached
+
+    edit_settings(admin_client, shipping_rates, **{"rates-0-amount": "75.50"})
+
+    assert "Standard : ₹75.50" in shipping_note(shopper)
+    order = buy(shopper, stripe_sim, products, T_Shirt=1)
+    assert charged(order) == ("paid", 50000, 0, 7550, 57550, "Standard")
+
+
+def test_settings_refuse_an_unreadable_amount_and_change_nothing(admin_client, shipping_rates):
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {field["name"]: field.get("value", "") for field in form.select("input")}
+    page = admin_client.post(url, fields | {"free_shipping_threshold": "nine"})
+
+    assert page.status_code == 200
+    shipping_rates.refresh_from_db()
+    assert shipping_rates.free_shipping_threshold == 99900
+
+
+# What an order is offered, and that it stays what its session was made with.
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "offer"),
+    [
+        (99899, [("Standard", 6000), ("Express", 15000)]),
+        (99900, [("Free shipping", 0), ("Express", 15000)]),
+    ],
+)
+def test_free_shipping_starts_at_the_threshold(shipping_rates, subtotal, offer):
+    assert [(rate.name, rate.amount) for rate in shipping.offer(subtotal)] == offer
+
+
+def test_a_retried_session_request_sends_what_the_first_sent(
+    client, products, stripe_sim, shipping_rates, monkeypatch
+):
+    """The same idempotency key must carry the same parameters (Stripe refuses others): the
+    offer is the order's, not the settings' of the moment."""
+    order = check_out(client, products, T_Shirt=1)
+    first = checkout._session_params(order, list(order.lines.all()), "https://shop.example")
+    shipping_rates.rates.filter(name="Express").update(amount=20000)
+    monkeypatch.setattr(discounts, "codes_on_offer", lambda: True)
+
+    again = checkout._session_params(order, list(order.lines.all()), "https://shop.example")
+    assert again == first
+    assert "allow_promotion_codes" not in again
+
+
+def test_settings_refuse_more_rates_than_stripe_offers(admin_client, shipping_rates):
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
+        "form[method=post]"
+    )
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    for index in range(2, 6):
+        fields |= {
+            f"rates-{index}-name": f"Rate {index}",
+            f"rates-{index}-amount": "10",
+            f"rates-{index}-active": "on",
+            f"rates-{index}-ORDER": str(index + 1),
+            f"rates-{index}-id": "",
+            f"rates-{index}-DELETE": "",
+        }
+    fields["rates-TOTAL_FORMS"] = "6"
+
+    page = admin_client.post(url, fields)
+
+    assert "Stripe offers at most 5 shipping rates" in text_of(page)
+    assert shipping_rates.rates.count() == 2
+
+
+def test_a_discounted_order_shows_its_code(client, shipped_order):
+    Order.objects.filter(pk=shipped_order.pk).update(
+        amount_discount=8000, discount_code="SAVE10", amount_total=87000
+    )
+    shipped_order.refresh_from_db()
+
+    assert shipped_order.charge_rows == [
+        ("Subtotal", "₹800.00"),
+        ("Discount (SAVE10)", "−₹80.00"),
+        ("Shipping (Express)", "₹150.00"),
+    ]
+
+
+# The whole way through Stripe's (simulated) hosted page, as a shopper's browser goes.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_shoppers_choose_on_stripes_page_and_see_what_they_paid(shop_server, shipping_rates):
+    under = Shopper(shop_server.url)
+    to_stripe = under.checkout(T_Shirt=1)
+    page = BeautifulSoup(under.get(to_stripe.headers["Location"]).text, "html.parser")
+    rates = {
+        page.select_one(f"label[for={radio['id']}]").text: radio["value"]
+        for radio in page.select("input[name=shipping_rate]")
+    }
+    assert list(rates) == [
+        "Standard: ₹60.00, 3–5 business days",
+        "Express: ₹150.00, 1–2 business days",
+    ]
+    express = rates["Express: ₹150.00, 1–2 business days"]
+    # Choosing a rate shows its total first ("Update total"), then the shopper pays it.
+    under._submit_payment(to_stripe.headers["Location"], shipping_rate=express, action="update")
+    landing = under.follow_to_shop(under.pay(to_stripe.headers["Location"]))
+    (order,) = my_orders(landing)
+    assert order["total"] == "₹650.00"
+
+    over = Shopper(shop_server.url)
+    (order,) = my_orders(over.buy(Shoes=1))
+    assert order["total"] == "₹1,200.00"
+    paid = Order.objects.get(pk=order["number"])
+    assert (paid.amount_shipping, paid.shipping_rate_name) == (0, "Free shipping")

@@ -8,7 +8,7 @@ import stripe
 from bs4 import BeautifulSoup
 
 from stripe_simulator import CodeRefused
-from tests.simulator_support import browse, rendered_form, session_params, shipped_params
+from tests.simulator_support import browse, line, rendered_form, session_params, shipped_params
 
 
 def soup(html: str) -> BeautifulSoup:
@@ -355,3 +355,62 @@ def test_a_session_without_allow_promotion_codes_has_no_code_box(sdk):
     _, _, html = browse(session.url)
 
     assert soup(html).select_one('input[name="promotion_code"]') is None
+
+
+def test_the_dashboard_lists_codes_with_their_terms_and_uses(sim, sdk):
+    minimum = {"minimum_amount": 50000, "minimum_amount_currency": "inr"}
+    percent_code(sdk, max_redemptions=5, restrictions=minimum)
+    flat_code(sdk)
+    session = sdk.v1.checkout.sessions.create(params=session_params(allow_promotion_codes=True))
+    sim.pay(session.id, promotion_code="DIWALI10")
+
+    _, _, html = browse(f"{sim.api_base}/dashboard")
+
+    rows = [
+        [cell.text for cell in row.select("td")]
+        for row in soup(html).select("table")[1].select("tbody tr")
+    ]
+    assert rows == [
+        ["FLAT100", "₹100.00 off", "yes", "0", ""],
+        ["DIWALI10", "10 % off, orders from ₹500.00", "yes", "1 of 5", ""],
+    ]
+
+
+def test_a_session_created_with_a_code_below_its_minimum_is_refused(sim, sdk):
+    minimum = {"minimum_amount": 200000, "minimum_amount_currency": "inr"}
+    code = percent_code(sdk, restrictions=minimum)
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sdk.v1.checkout.sessions.create(
+            params=session_params(discounts=[{"promotion_code": code.id}])
+        )
+    session = sdk.v1.checkout.sessions.create(
+        params=session_params(
+            line_items=[line("Shoes", 120000, 2)], discounts=[{"promotion_code": code.id}]
+        )
+    )
+
+    assert refused.value.param == "discounts[0][promotion_code]"
+    assert "minimum purchase of ₹2,000.00" in refused.value.user_message
+    assert totals(session) == (240000, 24000, 0, 216000)
+    assert session.discounts[0].to_dict() == {
+        "coupon": code.promotion.coupon,
+        "promotion_code": code.id,
+    }
+
+
+def test_a_code_whose_coupon_is_used_up_cannot_be_reactivated(sim, sdk):
+    coupon = sdk.v1.coupons.create(params={"percent_off": 10, "max_redemptions": 1})
+    code = sdk.v1.promotion_codes.create(
+        params={"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "ONCE"}
+    )
+    session = sdk.v1.checkout.sessions.create(params=session_params(allow_promotion_codes=True))
+    sim.pay(session.id, promotion_code="ONCE")
+    sdk.v1.promotion_codes.update(code.id, params={"active": False})
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        sdk.v1.promotion_codes.update(code.id, params={"active": True})
+
+    assert refused.value.param == "active"
+    assert sdk.v1.coupons.retrieve(coupon.id).valid is False
+    assert sdk.v1.promotion_codes.retrieve(code.id).active is False
