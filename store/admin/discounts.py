@@ -22,7 +22,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from store import money
 from store.admin.forms import AmountField
 from store.discounts import paid_uses
-from store.models import DiscountCode
+from store.models import DiscountCode, DiscountCodeTerms
 from store.payments.discount_sync import needs_sync, record_terms, sync_with_stripe
 
 CURRENCY = settings.STORE_CURRENCY.upper()
@@ -104,7 +104,8 @@ class DiscountCodeForm(WagtailAdminModelForm):
             if cleaned.get(limit) == 0:
                 self.add_error(limit, "Allow at least one use, or leave it empty for no limit.")
         max_uses = cleaned.get("max_uses")
-        if not max_uses or not self.instance.pk or "max_uses" not in self.changed_data:
+        new_terms = any(name in self.changed_data for name in DiscountCodeTerms.TERMS)
+        if not max_uses or not self.instance.pk or not new_terms:
             return
         used = paid_uses(self.instance.code).count()
         if max_uses <= used:
