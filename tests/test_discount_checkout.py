@@ -16,8 +16,9 @@ from django.utils import timezone
 from store.discounts import ExpectedDiscount, expected_discount
 from store.models import DiscountCode, Order
 from store.payments.discount_sync import record_terms, sync_with_stripe
+from stripe_simulator import CodeRefused
 from tests.conftest import make_product
-from tests.discount_codes import edit_code
+from tests.discount_codes import create_code, edit_code
 from tests.test_shipping_charges import charged, check_out, come_back
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +231,44 @@ def test_new_terms_allow_only_the_uses_left_of_the_codes_total(admin_client, pro
         == stripe_sim.coupons[new_terms.stripe_coupon_id]["max_redemptions"]
         == 1
     )
+
+
+# Stripe's page refuses what the code's terms, as sent to Stripe, do not allow.
+
+
+def test_stripes_page_refuses_a_code_below_its_minimum(client, products, stripe_sim):
+    live_code(minimum_subtotal=99900)
+    order = check_out(client, products, T_Shirt=1)
+
+    with pytest.raises(CodeRefused, match=r"^This code requires a minimum purchase of ₹999\.00\.$"):
+        stripe_sim.pay(order.stripe_session_id, promotion_code="DIWALI10")
+
+
+def test_stripes_page_refuses_a_code_past_its_total_uses(client, products, stripe_sim):
+    live_code(max_uses=1)
+    pay_with_code(client, stripe_sim, check_out(client, products, T_Shirt=1), "DIWALI10")
+    client.cookies.clear()
+    order = check_out(client, products, Cap=1)
+
+    with pytest.raises(CodeRefused, match=r"^This code has already been fully redeemed\.$"):
+        stripe_sim.pay(order.stripe_session_id, promotion_code="DIWALI10")
+
+
+def test_stripes_page_refuses_a_code_that_has_ended(client, products, stripe_sim):
+    live_code(ends_at=timezone.now() + timedelta(minutes=5))
+    order = check_out(client, products, T_Shirt=1)
+    stripe_sim.advance(6 * 60)
+
+    with pytest.raises(CodeRefused, match=r"^This code has expired\.$"):
+        stripe_sim.pay(order.stripe_session_id, promotion_code="DIWALI10")
+
+
+def test_with_every_first_answer_lost_a_code_is_still_made_once(admin_client, stripe_sim, settings):
+    settings.STRIPE_MAX_NETWORK_RETRIES = 1  # production's retry, with the same key
+    stripe_sim.lose_first_answers()
+
+    discount_code = create_code(admin_client)
+    assert edit_code(admin_client, discount_code, percent_off="15").status_code == 302
+
+    assert len(stripe_sim.coupons) == len(stripe_sim.promotion_codes) == 2
+    assert [p["active"] for p in stripe_sim.promotion_codes.values()] == [False, True]
