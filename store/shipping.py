@@ -76,6 +76,10 @@ def active_rates(shipping: ShippingSettings | None) -> list[ShippingRate]:
     return list(shipping.rates.filter(active=True).order_by("sort_order", "pk")[:MOST_OPTIONS])
 
 
+def _as_offered(rate: ShippingRate) -> OfferedRate:
+    return OfferedRate(rate.name, rate.amount, rate.min_business_days, rate.max_business_days)
+
+
 def offer(subtotal: int) -> list[OfferedRate]:
     """The rates an order with this subtotal is offered, the default (cheapest) first.
 
@@ -84,13 +88,7 @@ def offer(subtotal: int) -> list[OfferedRate]:
     shipping is free (as before the shop charged for it).
     """
     shipping = shop_shipping()
-    rates = sorted(
-        (
-            OfferedRate(rate.name, rate.amount, rate.min_business_days, rate.max_business_days)
-            for rate in active_rates(shipping)
-        ),
-        key=lambda rate: rate.amount,
-    )
+    rates = sorted(map(_as_offered, active_rates(shipping)), key=lambda rate: rate.amount)
     threshold = shipping.free_shipping_threshold if shipping else None
     if rates and threshold is not None and subtotal >= threshold:
         cheapest = rates[0]
@@ -118,10 +116,7 @@ class ShippingNote:
 def shop_page_note(currency: str) -> ShippingNote:
     shipping = shop_shipping()
     rates = [
-        (
-            OfferedRate(rate.name, rate.amount, rate.min_business_days, rate.max_business_days),
-            money.format_amount(rate.amount, currency),
-        )
+        (_as_offered(rate), money.format_amount(rate.amount, currency))
         for rate in active_rates(shipping)
     ]
     threshold = shipping.free_shipping_threshold if shipping else None

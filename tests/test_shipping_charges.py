@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
+import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
@@ -258,6 +259,13 @@ def test_the_export_has_each_part(admin_client, shipped_order):
     assert (row["Subtotal"], row["Discount"], row["Discount code"]) == ("800.00", "0.00", "")
     assert (row["Shipping"], row["Shipping rate"], row["Total"]) == ("150.00", "Express", "950.00")
 
+    response = admin_client.get("/admin/orders/", {"export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header, values = [cell.value for cell in sheet[1]], [cell.value for cell in sheet[2]]
+    cells = dict(zip(header, values, strict=True))
+    assert (cells["Subtotal"], cells["Shipping"], cells["Total"]) == (800, 150, 950)
+    assert cells["Shipping rate"] == "Express"
+
 
 def test_the_confirmation_email_lists_shipping(shipped_order):
     email = OrderEmail.objects.get(order=shipped_order, kind=OrderEmail.Kind.CONFIRMATION)
@@ -278,6 +286,19 @@ def test_a_refund_of_everything_left_gives_back_the_shipping_too(
     shipped_order.refresh_from_db()
     assert (shipped_order.amount_refunded, shipped_order.refund_state) == (95000, "Refunded")
     assert Refund.objects.get().amount == 95000
+
+
+def test_a_credit_note_gives_back_the_shipping_line_in_proportion(
+    refunder, shipped_order, stripe_sim
+):
+    register_for_gst(since=shipped_order.created_at)
+    refund(refunder, shipped_order, amount="475")  # half of ₹950.00
+
+    note = documents.issue_credit_note(Refund.objects.get())
+
+    shipping = note.lines.get(invoice_line__order_line=None)
+    assert (shipping.description, shipping.amount) == ("Shipping (Express)", 7500)
+    assert note.amount == 47500
 
 
 def test_the_tax_invoice_taxes_shipping_at_the_goods_highest_rate(shipped_order):
@@ -346,17 +367,36 @@ def test_an_edited_rate_shows_on_the_cached_shop_page_and_in_the_next_checkout(
     assert charged(order) == ("paid", 50000, 0, 7550, 57550, "Standard")
 
 
-def test_settings_refuse_an_unreadable_amount_and_change_nothing(admin_client, shipping_rates):
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ({"free_shipping_threshold": "nine"}, "“nine” is not a number."),
+        ({"rates-0-amount": "-5"}, "A price cannot be negative."),
+        ({"rates-0-min_business_days": "7"}, "Make this at least the minimum business days."),
+    ],
+)
+def test_settings_refuse_what_cannot_be_and_change_nothing(
+    admin_client, shipping_rates, typed, message
+):
     url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
     form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
         "form[method=post]"
     )
-    fields = {field["name"]: field.get("value", "") for field in form.select("input")}
-    page = admin_client.post(url, fields | {"free_shipping_threshold": "nine"})
+    fields = {
+        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
+        for field in form.select("input")
+        if field.get("type") != "checkbox" or field.has_attr("checked")
+    }
+    page = admin_client.post(url, fields | typed)
 
     assert page.status_code == 200
+    assert message in text_of(page)
     shipping_rates.refresh_from_db()
     assert shipping_rates.free_shipping_threshold == 99900
+    assert list(shipping_rates.rates.values_list("amount", "min_business_days")) == [
+        (6000, 3),
+        (15000, 1),
+    ]
 
 
 # What an order is offered, and that it stays what its session was made with.

@@ -13,8 +13,6 @@ from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseSiteSetting
 from wagtail.models import Orderable
 
-from store import money
-
 
 class ShippingSettings(ClusterableModel, BaseSiteSetting):
     """The shop's shipping rates and the subtotal from which shipping is free.
@@ -59,6 +57,3 @@ class ShippingRate(Orderable):
             raise ValidationError(
                 {"max_business_days": "Make this at least the minimum business days."}
             )
-
-    def display_amount(self, currency: str) -> str:
-        return money.format_amount(self.amount, currency)
