@@ -78,3 +78,34 @@ def sales_summary(now: datetime | None = None) -> SalesSummary:
         ).count(),
         **figures,
     )
+
+
+@dataclass(frozen=True)
+class CodeUses:
+    code: str
+    uses: int
+    discounted: int
+    currency: str
+
+    @property
+    def display_discounted(self) -> str:
+        return money.format_amount(self.discounted, self.currency)
+
+
+def top_discount_codes(now: datetime | None = None, limit: int = 5) -> list[CodeUses]:
+    """The discount codes most used by orders paid in the last 7 days (shop time zone), with
+    what they took off."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    currency = settings.STORE_CURRENCY
+    used = (
+        Order.objects.filter(
+            status=Order.Status.PAID, paid_at__gte=today - timedelta(days=6), currency=currency
+        )
+        .exclude(discount_code="")
+        .values("discount_code")
+        .annotate(uses=Count("pk"), discounted=Sum("amount_discount"))
+        .order_by("-uses", "discount_code")[:limit]
+    )
+    return [
+        CodeUses(row["discount_code"], row["uses"], row["discounted"], currency) for row in used
+    ]

@@ -2,8 +2,9 @@
 
 Products are snippets editors manage. Orders and Stripe events are written by
 the payment flow: staff can list and inspect them, and those who may fulfil
-orders can ship them; nobody can edit them otherwise. The seller's GST details
-and the shipping rates are site settings; the month's GST report is under Reports.
+orders can ship them; nobody can edit them otherwise. Discount codes are edited here and
+kept in step with Stripe's coupons. The seller's GST details and the shipping rates are
+site settings; the month's GST report is under Reports.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from store.admin.dashboard import SalesPanel
+from store.admin.discounts import DiscountCodeViewSet
 from store.admin.gst import VIEW_ORDERS, GSTReportView
 from store.admin.orders import LOG_FORMATTERS, MarkShippedBulkAction, OrderViewSet
 from store.admin.products import ProductViewSet
 from store.admin.read_only import LimitedPermissionPolicy
 from store.admin.records import LockedSignInViewSet, WebhookEventViewSet
 from store.admin.shipping import SHIPPING_SETTINGS_PANELS
-from store.models import GSTSettings, Order, ShippingSettings, WebhookEvent
+from store.models import DiscountCode, GSTSettings, Order, ShippingSettings, WebhookEvent
 
 for read_only_model in (Order, WebhookEvent):
     register_permission_policy(
@@ -31,6 +33,11 @@ for read_only_model in (Order, WebhookEvent):
     )
 register_permission_policy(
     AccessAttempt, LimitedPermissionPolicy(AccessAttempt, frozenset({"view", "delete"}))
+)
+
+# Codes are never deleted (paid orders name them): staff make one inactive instead.
+register_permission_policy(
+    DiscountCode, LimitedPermissionPolicy(DiscountCode, frozenset({"add", "change", "view"}))
 )
 
 register_snippet(ProductViewSet)
@@ -41,7 +48,12 @@ register_setting(ShippingSettings, icon="list-ul")
 
 @hooks.register("register_admin_viewset")
 def register_viewsets():
-    return [OrderViewSet(), WebhookEventViewSet(), LockedSignInViewSet()]
+    return [
+        OrderViewSet(),
+        DiscountCodeViewSet(),
+        WebhookEventViewSet(),
+        LockedSignInViewSet(),
+    ]
 
 
 hooks.register("register_bulk_action", MarkShippedBulkAction)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from wagtail.admin.ui.components import Component
 
-from store.reports import sales_summary
+from store.reports import sales_summary, top_discount_codes
 from store.worker_health import worker_health
 
 
@@ -23,6 +23,8 @@ class SalesPanel(Component):
     def get_context_data(self, parent_context):
         return {
             "summary": sales_summary(),
+            "top_codes": top_discount_codes(),
+            "codes_url": reverse("discount_codes:index"),
             "worker": worker_health(),
             "orders_url": reverse("orders:index"),
         }

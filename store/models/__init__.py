@@ -1,6 +1,6 @@
 """The store's state: products (Wagtail snippets), orders and their lines, the emails,
-refunds and disputes they lead to, the GST invoices and credit notes issued for them, and
-Stripe's events.
+refunds and disputes they lead to, the GST invoices and credit notes issued for them,
+discount codes, and Stripe's events.
 
 Amounts are integers in the store currency's minor unit (paise for INR);
 ``store.money`` converts at the edges. Admin configuration lives in
@@ -8,6 +8,7 @@ Amounts are integers in the store currency's minor unit (paise for INR);
 """
 
 from store.models.catalogue import Product
+from store.models.discounts import DiscountCode, DiscountCodeTerms
 from store.models.disputes import Dispute, EarlyFraudWarning
 from store.models.emails import OrderEmail
 from store.models.events import WebhookEvent
@@ -30,6 +31,8 @@ __all__ = [
     "CUSTOMER_FIELDS",
     "CreditNote",
     "CreditNoteLine",
+    "DiscountCode",
+    "DiscountCodeTerms",
     "Dispute",
     "DocumentSeries",
     "EarlyFraudWarning",

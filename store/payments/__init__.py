@@ -10,6 +10,7 @@ second short transaction applies the answer, the model's conditional UPDATEs dec
   and reconcile all end in; it re-reads the session and marks paid once.
 - ``cancel``, ``reconcile``, ``webhooks``: the other ways an order moves.
 - ``refunds``: refunds made from the admin, and those made in Stripe's Dashboard.
+- ``discount_sync``: discount codes kept in step with Stripe's coupons and promotion codes.
 - ``stripe_api``: the client and what the shop writes on a session.
 """
 

@@ -5,14 +5,16 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from store import payments
+from store.payments.discount_sync import sync_discount_codes
 
 
 class Command(BaseCommand):
     help = (
         "Re-read the Checkout Session of every pending order older than --older-than minutes: "
         "paid -> paid, expired -> expired, open past its expiry -> expired at Stripe and here. "
-        "Then settle refunds awaiting Stripe's answer, and read the account's refunds "
-        "of the last week."
+        "Then settle refunds awaiting Stripe's answer, read the account's refunds "
+        "of the last week, and bring discount codes Stripe is behind on in step "
+        "(not yet there, a start date reached)."
     )
 
     def add_arguments(self, parser):
@@ -38,6 +40,7 @@ class Command(BaseCommand):
             problems.append(f"{report.errors} orders could not be checked; see the log.")
         if not dry_run:
             problems += self._reconcile_refunds()
+            problems += self._sync_discount_codes()
         if problems:
             raise CommandError(" ".join(problems))
 
@@ -49,4 +52,12 @@ class Command(BaseCommand):
             return [f"Refunds could not be checked: {error}"]
         if checked:
             self.stdout.write(f"checked the refunds of {checked} orders: {changed} updated")
+        return []
+
+    def _sync_discount_codes(self) -> list[str]:
+        synced, failed = sync_discount_codes()
+        if synced:
+            self.stdout.write(f"brought {synced} discount codes in step with Stripe")
+        if failed:
+            return [f"{failed} discount codes are not in step with Stripe; see the log."]
         return []
