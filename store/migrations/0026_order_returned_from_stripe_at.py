@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('store', '0023_stock_counted_per_variant'),
+        ("store", "0023_stock_counted_per_variant"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='returned_from_stripe_at',
+            model_name="order",
+            name="returned_from_stripe_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

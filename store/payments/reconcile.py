@@ -66,8 +66,9 @@ class ReconcileReport:
     errors: int = 0
     # Expired without asking Stripe: their sessions were certainly over (overdue).
     expired_unasked: int = 0
-    # The time budget ran out; the last order asked (0: none, it ran out while expiring).
+    # The time budget ran out before every order was reached.
     out_of_time: bool = False
+    # The pk of the last order asked (0: none).
     asked_up_to: int = 0
 
     def count(self, outcome: Outcome) -> None:
@@ -86,7 +87,11 @@ class ReconcileReport:
                 "(sessions over for days, no sign of a payment)"
             )
         if self.out_of_time:
-            where = f"after order {self.asked_up_to}" if self.asked_up_to else "while expiring"
+            where = (
+                f"after order {self.asked_up_to}"
+                if self.asked_up_to
+                else "while expiring orders unasked"
+            )
             text += f"\nstopped at the time budget {where}; the next run goes on from there"
         return text
 
