@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from store import emails, stock
 from store.models import Order, OrderEmail, Refund
@@ -81,6 +81,21 @@ def mark_cancelled(order: Order) -> bool:
 
 def mark_expired(order: Order) -> bool:
     return _ended(order, order.mark_expired())
+
+
+def mark_expired_in_bulk(orders: list[Order], still_over: QuerySet) -> int:
+    """Orders whose Checkout Sessions are certainly over -> expired, in one conditional UPDATE
+    (still pending and in ``still_over``), each announced as :func:`mark_expired` announces one.
+
+    The caller holds their row locks in its transaction, so the UPDATE ends exactly these.
+    """
+    expired = still_over.mark_expired(orders)
+    for order in orders:
+        announce_orders_change(order.browser_token)
+        announce_after_commit(checkout_ended, order=order)
+    if expired:
+        announce_availability_change()
+    return expired
 
 
 def mark_failed(order: Order, reason: str) -> bool:

@@ -147,6 +147,8 @@ def checkout_success(request: HttpRequest) -> HttpResponse:
     order = _this_browsers_order(request, stripe_session_id=session_id)
     if order is None:
         raise Http404("No such checkout")
+    # Before Stripe is asked: should it not answer, reconcile will ask again, never guess.
+    order.note_return_from_stripe()
     try:
         outcome = payments.fulfill_checkout(session_id)
     except payments.PaymentError:

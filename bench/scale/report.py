@@ -41,6 +41,7 @@ def render(
         )
     lines += ["", f"Goal: every page under {PAGE_GOAL_MS:.0f} ms at {large.orders:,} orders.", ""]
     lines += _exports(results, failures)
+    lines += ["", *_sync(results)]
     if full_plans:
         for page in large.pages:
             lines += ["", f"{page.label} ({page.slowest_query_ms:.1f} ms):", *page.plan]
@@ -97,4 +98,20 @@ def _exports(results: list[SizeResult], failures: list[str]) -> list[str]:
         "Memory the export itself took (peak - before): " + "; ".join(growth) + ". "
         f"Goals: first row within {FIRST_ROW_GOAL_S:.0f} s, under {MEMORY_GOAL_MB:.0f} MB."
     )
+    return lines
+
+
+def _sync(results: list[SizeResult]) -> list[str]:
+    lines = [
+        "sync_orders against the offline Stripe (in-process): the history's pending backlog "
+        "expired without asking Stripe, the last days' orders asked one by one:",
+        f"{'run':<10}{'orders':>11}{'time':>9}{'queries':>9}{'Stripe calls':>14}{'asked':>7}"
+        f"{'expired unasked':>17}",
+    ]
+    for result in results:
+        for run in result.sync:
+            lines.append(
+                f"{run.label:<10}{result.orders:>11,}{run.seconds:>7.2f} s{run.queries:>9}"
+                f"{run.stripe_calls:>14}{run.asked:>7}{run.expired_unasked:>17,}"
+            )
     return lines

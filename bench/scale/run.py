@@ -1,4 +1,4 @@
-"""``python -m bench scale``: the admin, exports and dashboard at 10,000 orders and at N.
+"""``python -m bench scale``: the admin, exports, dashboard and sync_orders at 10,000 orders and N.
 
 Each size gets a fresh load (bench/scale/data.py, plain SQL), then every admin
 page is timed in-process (production settings, a superuser's session), each
@@ -6,7 +6,8 @@ with the plan of its slowest query, and the exports run in a process of their
 own so their peak memory can be read. The table prints both sizes and the
 ratio between them: a page whose cost grows with the orders shows there. Goals
 (issue 21): every page under 300 ms at N, the CSV's first row within 1 s, an
-export's process under 200 MB. PostgreSQL only: its plans are the point.
+export's process under 200 MB. Last, ``sync_orders`` (bench/scale/sync_probe.py)
+runs against the offline Stripe, dry and for real. PostgreSQL only: its plans are the point.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import environ
 
 from bench.environment import POSTGRESQL, shop_environment
 from bench.servers import BASE_DIR
+from stripe_simulator import StripeSimulator
 
 SMALL = 10_000
 DEFAULT_ORDERS = 100_000
@@ -43,8 +45,18 @@ def main(argv: list[str]) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="store-bench-scale-") as workdir,
         shop_environment(Path(workdir), database) as environment,
+        StripeSimulator() as simulator,
     ):
-        os.environ.update(environment.variables | {"STORE_LOG_LEVEL": "WARNING"})
+        os.environ.update(
+            environment.variables
+            | {
+                "STORE_LOG_LEVEL": "WARNING",
+                # sync_orders asks the offline Stripe.
+                "STRIPE_SECRET_KEY": "sk_test_bench",
+                "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+                "STRIPE_API_BASE": simulator.api_base,
+            }
+        )
         django.setup()
         from bench.scale.report import render
         from bench.scale.sizes import measure_size, prepare
@@ -56,6 +68,7 @@ def main(argv: list[str]) -> int:
                 size,
                 options.repeat,
                 _export_probe,
+                simulator,
                 xlsx=not (options.skip_large_xlsx and size == sizes[-1] and len(sizes) > 1),
             )
             for size in sizes

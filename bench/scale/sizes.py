@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from bench.scale import data
 from bench.scale.measure import PageTiming, staff_client, time_page
 from bench.scale.pages import admin_pages
+from bench.scale.sync_probe import SyncTiming, measure_sync
 from bench.shop import prepare_shop
+from stripe_simulator import StripeSimulator
 
 ExportProbe = Callable[[str], dict[str, float]]
 
@@ -26,6 +28,7 @@ class SizeResult:
     pages: list[PageTiming]
     csv: dict[str, float]
     xlsx: dict[str, float] | None
+    sync: list[SyncTiming]
 
 
 def prepare() -> None:
@@ -34,7 +37,12 @@ def prepare() -> None:
 
 
 def measure_size(
-    orders: int, repeat: int, export_probe: ExportProbe, *, xlsx: bool = True
+    orders: int,
+    repeat: int,
+    export_probe: ExportProbe,
+    simulator: StripeSimulator,
+    *,
+    xlsx: bool = True,
 ) -> SizeResult:
     _progress(f"Loading {orders:,} orders with SQL")
     started = time.perf_counter()
@@ -51,7 +59,10 @@ def measure_size(
     if xlsx:
         _progress(f"{orders:,} orders: XLSX export of all orders (as the worker builds it)")
         built = export_probe("xlsx")
-    return SizeResult(orders, loaded, load_seconds, pages, csv, built)
+    # Last: the real run changes the orders the pages above were timed on.
+    _progress(f"{orders:,} orders: sync_orders, a dry run and the real one")
+    sync = measure_sync(simulator)
+    return SizeResult(orders, loaded, load_seconds, pages, csv, built, sync)
 
 
 def _progress(message: str) -> None:

@@ -46,6 +46,20 @@ class OrderQuerySet(models.QuerySet):
             | (models.Q(status=Order.Status.FAILED) & ~models.Q(stripe_payment_intent_id=""))
         )
 
+    def mark_expired(self, orders: list[Order]) -> int:
+        """Those of ``orders`` in this queryset and still pending -> expired, in one UPDATE.
+
+        The caller holds their row locks, so exactly these change; ``orders`` are updated
+        in memory to match. What follows is ``store.transitions``' business.
+        """
+        ending = _ending(Order.Status.EXPIRED)
+        updated = self.filter(pk__in=[order.pk for order in orders], status=Order.Status.PENDING)
+        count = updated.update(**ending)
+        for order in orders:
+            for name, value in ending.items():
+                setattr(order, name, value)
+        return count
+
 
 class Order(models.Model):
     """One checkout attempt and, once Stripe confirms it, one sale.
@@ -147,6 +161,9 @@ class Order(models.Model):
     # Stripe completed the checkout with a payment that settles later (a bank debit):
     # the order stays pending and keeps holding its units until it succeeds or fails.
     payment_processing = models.BooleanField(default=False)
+    # The shopper came back from Stripe's page (the success URL): reconcile asks Stripe about
+    # the order, never expires it unasked (store.payments.overdue).
+    returned_from_stripe_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -417,14 +434,16 @@ class Order(models.Model):
     def mark_failed(self, reason: str) -> bool:
         return self._leave_pending(self.Status.FAILED, failure_reason=reason[:255])
 
+    def note_return_from_stripe(self) -> None:
+        """The shopper is back on the success URL: whatever Stripe says, this order is asked."""
+        Order.objects.filter(
+            pk=self.pk, status=self.Status.PENDING, returned_from_stripe_at=None
+        ).update(returned_from_stripe_at=timezone.now())
+
     def _leave_pending(self, status: str, **fields) -> bool:
         """Only pending orders end this way; a paid order never changes back."""
         updated = Order.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
-            status=status,
-            checkout_key=None,
-            payment_processing=False,
-            updated_at=timezone.now(),
-            **fields,
+            **_ending(status, **fields)
         )
         return self._settled(updated)
 
@@ -432,6 +451,17 @@ class Order(models.Model):
         """After a conditional UPDATE: the row as it is now, and whether this call changed it."""
         self.refresh_from_db()
         return bool(updated)
+
+
+def _ending(status: str, **fields) -> dict:
+    """What a pending order's row becomes when it ends unpaid: its basket may be posted again."""
+    return {
+        "status": status,
+        "checkout_key": None,
+        "payment_processing": False,
+        "updated_at": timezone.now(),
+        **fields,
+    }
 
 
 # What Stripe's Checkout collects about the customer, as Order fields.

@@ -10,11 +10,13 @@ from store.payments.discount_sync import sync_discount_codes
 
 class Command(BaseCommand):
     help = (
-        "Re-read the Checkout Session of every pending order older than --older-than minutes: "
-        "paid -> paid, expired -> expired, open past its expiry -> expired at Stripe and here. "
-        "Then settle refunds awaiting Stripe's answer, read the account's refunds "
-        "of the last week, and bring discount codes Stripe is behind on in step "
-        "(not yet there, a start date reached)."
+        "Expire, without asking Stripe, pending orders whose Checkout Session is certainly "
+        "over (ended days ago, no sign of a payment). Then re-read the Checkout Session of "
+        "every other pending order older than --older-than minutes: paid -> paid, expired -> "
+        "expired, open past its expiry -> expired at Stripe and here; with --time-budget, "
+        "stop in time and go on from there next run. Then settle refunds awaiting Stripe's "
+        "answer, read the account's refunds of the last week, and bring discount codes Stripe "
+        "is behind on in step (not yet there, a start date reached)."
     )
 
     def add_arguments(self, parser):
@@ -26,13 +28,24 @@ class Command(BaseCommand):
             help="Only orders created at least this many minutes ago (default 10).",
         )
         parser.add_argument(
+            "--time-budget",
+            type=float,
+            metavar="SECONDS",
+            help="Stop asking Stripe about orders after this long (a call under way ends "
+            "first); the next run goes on where this one stopped. Default: no limit.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="Report what would change; change nothing."
         )
 
-    def handle(self, *args, older_than: int, dry_run: bool, **options):
+    def handle(self, *args, older_than: int, time_budget: float | None, dry_run: bool, **options):
         if older_than < 0:
             raise CommandError("--older-than must be 0 or more minutes.")
-        report = payments.reconcile_pending(timedelta(minutes=older_than), dry_run=dry_run)
+        if time_budget is not None and not time_budget > 0:
+            raise CommandError("--time-budget must be more than 0 seconds.")
+        report = payments.reconcile_pending(
+            timedelta(minutes=older_than), dry_run=dry_run, time_budget=time_budget
+        )
         prefix = "[dry run: nothing changed] " if dry_run else ""
         self.stdout.write(f"{prefix}{report}")
         problems = []
