@@ -73,6 +73,19 @@ def test_the_cheapest_rate_is_the_default(client, products, stripe_sim, shipping
     assert charged(order) == ("paid", 50000, 0, 6000, 56000, "Standard")
 
 
+def test_a_paid_order_seen_again_asks_stripe_for_the_session_alone(
+    client, products, stripe_sim, shipping_rates
+):
+    order = buy(client, stripe_sim, products, shipping_rate="Express", T_Shirt=1)
+    asked_before = len(stripe_sim.requests)
+
+    come_back(client, order)  # the success page refreshed, as a redelivered webhook reads it
+
+    asked = [(request.method, request.path) for request in stripe_sim.requests[asked_before:]]
+    assert asked == [("GET", f"/v1/checkout/sessions/{order.stripe_session_id}")]
+    assert charged(order) == ("paid", 50000, 0, 15000, 65000, "Express")
+
+
 def test_an_order_from_the_threshold_ships_free_or_pays_for_speed(
     client, products, stripe_sim, shipping_rates
 ):

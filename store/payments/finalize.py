@@ -69,10 +69,20 @@ def read_checkout(session_id: str, session=None) -> StripeCheckout:
     """
     session = session or retrieve_session(session_id)
     if optional(session, "payment_status") in SETTLED_PAYMENT_STATUSES:
+        if _nothing_to_check(session):
+            return StripeCheckout(session)
         return StripeCheckout(session, charge=amounts.read_charge(session))
     if optional(session, "status") != "complete":
         return StripeCheckout(session)
     return StripeCheckout(session, delayed_payment_failure(session))
+
+
+def _nothing_to_check(session) -> bool:
+    """Whether a paid session's charge needs no reading (no Stripe call for its shipping rate):
+    it is not this shop's, or its order is already paid, which never changes back (a redelivered
+    webhook, a refreshed success page)."""
+    order = order_for_session(session)
+    return order is None or order.status == Order.Status.PAID
 
 
 def order_for_session(session) -> Order | None:
