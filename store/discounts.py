@@ -4,7 +4,8 @@ a paid Checkout Session should carry, from the terms of the code the shopper use
 Stripe applies the code on its page; the paid transition checks the session's
 discount against :func:`expected_discount`. Stripe cannot limit uses per customer
 email on its page (it knows no customer before payment), so that limit is checked
-here, at the paid transition: an order past it is flagged for staff, not marked paid.
+at the paid transition, in its transaction (:func:`per_email_problem`): an order
+past it is flagged for staff, not marked paid.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from store import money
+from store import advisory_locks, money
 from store.models import DiscountCode, DiscountCodeTerms, Order
 from store.payments.stripe_fields import object_id, optional
 
@@ -99,16 +100,21 @@ def _refusals(terms: DiscountCodeTerms, session, amount_subtotal: int, currency:
             problems.append(f"code {code} had not started when the checkout began")
         if terms.ends_at and created_at >= terms.ends_at:
             problems.append(f"code {code} had ended when the checkout began")
-    problems += _per_email_refusal(terms, session)
     return problems
 
 
-def _per_email_refusal(terms: DiscountCodeTerms, session) -> list[str]:
-    limit = terms.discount_code.max_uses_per_email
-    email = optional(session, "customer_details", "email")
+def per_email_problem(code: str, email: str) -> str:
+    """Why ``email`` may not use ``code`` once more (its per-email limit); empty if it may.
+
+    Call in the transaction that marks the order paid: the lock makes a second payment by the
+    same email count after the first one commits, so two at once cannot both pass.
+    """
+    discount_code = DiscountCode.objects.filter(code__iexact=code).first()
+    limit = discount_code.max_uses_per_email if discount_code else None
     if limit is None or not email:
-        return []
-    used = paid_uses(terms.code).filter(customer_email__iexact=email).count()
+        return ""
+    advisory_locks.lock(f"discount-code:{code.upper()}:{email.lower()}")
+    used = paid_uses(code).filter(customer_email__iexact=email).count()
     if used < limit:
-        return []
-    return [f"code {terms.code} was already used {used} times by {email} (limit {limit})"]
+        return ""
+    return f"code {code} was already used {used} times by {email} (limit {limit})"

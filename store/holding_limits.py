@@ -14,17 +14,16 @@ other. SQLite needs no lock: its writers take turns for the whole transaction.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from store import advisory_locks
 from store.models import Order, OrderLine, ProductVariant
 
 
@@ -88,7 +87,7 @@ def check(holder: Holder, basket: Mapping[ProductVariant, int]) -> None:
                 settings.STORE_MAX_HELD_UNITS_PER_ADDRESS,
             )
         )
-    _lock(*(lock_name for lock_name, *_ in caps))
+    advisory_locks.lock(*(lock_name for lock_name, *_ in caps))
     # Counted by new statements, after the locks, so a racing checkout's hold is seen.
     for _, whose, orders, limit in caps:
         holds = orders.holding()
@@ -114,18 +113,3 @@ def _minutes_left(orders) -> int | None:
     if first["first"] is None:
         return None
     return max(math.ceil((first["first"] - timezone.now()).total_seconds() / 60), 1)
-
-
-def _lock(*names: str) -> None:
-    """Transaction-long advisory locks on PostgreSQL, taken in one order (no deadlocks)."""
-    if connection.vendor != "postgresql":
-        return
-    keys = sorted({_key(name) for name in names})
-    with connection.cursor() as cursor:
-        for key in keys:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _key(name: str) -> int:
-    """A signed 64-bit key for ``name`` (advisory locks are keyed by a bigint)."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -10,15 +10,18 @@ from decimal import Decimal
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from store import payments
 from store.discounts import ExpectedDiscount, expected_discount
 from store.models import DiscountCode, Order
 from store.payments.discount_sync import record_terms, sync_with_stripe
 from stripe_simulator import CodeRefused
-from tests.conftest import make_product
+from tests.conftest import make_product, requires_postgres
 from tests.discount_codes import create_code, edit_code
+from tests.test_concurrency import race
 from tests.test_shipping_charges import charged, check_out, come_back
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +141,46 @@ def test_a_code_used_up_by_one_email_is_flagged_when_that_email_uses_it_again(
     assert (first.status, other.status) == ("paid", "paid")
     assert again.status == "pending" and again.needs_attention
     assert "code DIWALI10 was already used 1 times by A@x.in (limit 1)" in again.attention_reason
+
+
+@pytest.fixture
+def slow_payments(db):
+    """Marking an order paid takes 0.3 s, widening the window between counting an email's
+    uses of a code and recording this one: two payments overlapping there both pass unless
+    the lock orders them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION store_test_slow_paid() RETURNS trigger AS "
+            "$$ BEGIN IF NEW.status = 'paid' THEN PERFORM pg_sleep(0.3); END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER store_test_slow_paid BEFORE UPDATE ON store_order "
+            "FOR EACH ROW EXECUTE FUNCTION store_test_slow_paid()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER store_test_slow_paid ON store_order")
+        cursor.execute("DROP FUNCTION store_test_slow_paid()")
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_email_paying_twice_at_once_uses_a_once_per_email_code_once(
+    products, stripe_sim, slow_payments
+):
+    live_code(max_uses_per_email=1)
+    orders = []
+    for name in ("T_Shirt", "Cap"):
+        order = check_out(Client(), products, **{name: 1})
+        assert stripe_sim.pay(order.stripe_session_id, promotion_code="DIWALI10", email="a@x.in")
+        orders.append(order)
+
+    outcomes = race(2, lambda i: payments.fulfill_checkout(orders[i].stripe_session_id))
+
+    assert sorted(outcome.value for outcome in outcomes) == ["mismatch", "paid"]
+    flagged = Order.objects.get(status="pending")
+    assert "code DIWALI10 was already used 1 times by a@x.in" in flagged.attention_reason
 
 
 # The terms as of the session's creation, read from a session as Stripe sends it.

@@ -4,7 +4,8 @@ The paid transition trusts a session only when its subtotal is the order's lines
 discount is what the code's terms give (``store.discounts``), its shipping is a rate the
 order was offered, and its total is subtotal - discount + shipping. :func:`read_charge`
 asks Stripe (the chosen shipping rate's name) and the discount hook before any
-transaction; :func:`problems` and :func:`recorded` then decide with no call out.
+transaction; :func:`problems` and :func:`recorded` then decide with no call out, in the
+paid transition's transaction (where a code's per-email uses are counted under a lock).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class StripeCharge:
     total: int | None
     shipping_rate: shipping.OfferedRate | None
     expected_discount: discounts.ExpectedDiscount
+    customer_email: str = ""
 
 
 def read_charge(session) -> StripeCharge:
@@ -47,6 +49,7 @@ def read_charge(session) -> StripeCharge:
         expected_discount=discounts.expected_discount(
             session, subtotal or 0, optional(session, "currency", default="")
         ),
+        customer_email=optional(session, "customer_details", "email", default="") or "",
     )
 
 
@@ -74,6 +77,10 @@ def problems(order: Order, charge: StripeCharge) -> list[str]:
         found.append(f"discount: {discount.problem}")
     elif charge.discount != discount.amount:
         found.append(f"amount_discount {charge.discount} != {discount.amount}")
+    elif discount.code and (
+        used_up := discounts.per_email_problem(discount.code, charge.customer_email)
+    ):
+        found.append(f"discount: {used_up}")
     rate = _offered_rate(order, charge)
     if rate is None:
         chosen = charge.shipping_rate
