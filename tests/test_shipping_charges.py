@@ -326,17 +326,16 @@ def shipping_note(client) -> str:
     return " ".join(section.get_text(" ").split()) if section else ""
 
 
+def settings_form(admin_client, shipping_rates) -> tuple[str, dict[str, str]]:
+    """Settings → Shipping's address and what a browser would submit from it unchanged."""
+    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
+    page = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    return url, test_refunds.fields_of(page.select_one("form[method=post]"))
+
+
 def edit_settings(admin_client, shipping_rates, **changes) -> None:
     """Submit Settings → Shipping as a browser would, with ``changes`` typed in."""
-    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
-    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
-        "form[method=post]"
-    )
-    fields = {
-        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
-        for field in form.select("input")
-        if field.get("type") != "checkbox" or field.has_attr("checked")
-    }
+    url, fields = settings_form(admin_client, shipping_rates)
     saved = admin_client.post(url, fields | changes)
     assert saved.status_code == 302, text_of(saved)
 
@@ -379,15 +378,7 @@ def test_an_edited_rate_shows_on_the_cached_shop_page_and_in_the_next_checkout(
 def test_settings_refuse_what_cannot_be_and_change_nothing(
     admin_client, shipping_rates, typed, message
 ):
-    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
-    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
-        "form[method=post]"
-    )
-    fields = {
-        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
-        for field in form.select("input")
-        if field.get("type") != "checkbox" or field.has_attr("checked")
-    }
+    url, fields = settings_form(admin_client, shipping_rates)
     page = admin_client.post(url, fields | typed)
 
     assert page.status_code == 200
@@ -430,15 +421,7 @@ def test_a_retried_session_request_sends_what_the_first_sent(
 
 
 def test_settings_refuse_more_rates_than_stripe_offers(admin_client, shipping_rates):
-    url = f"{SETTINGS_URL}{shipping_rates.site_id}/"
-    form = BeautifulSoup(admin_client.get(url).content, "html.parser").select_one(
-        "form[method=post]"
-    )
-    fields = {
-        field["name"]: field.get("value", "on" if field.get("type") == "checkbox" else "")
-        for field in form.select("input")
-        if field.get("type") != "checkbox" or field.has_attr("checked")
-    }
+    url, fields = settings_form(admin_client, shipping_rates)
     for index in range(2, 6):
         fields |= {
             f"rates-{index}-name": f"Rate {index}",
